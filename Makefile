@@ -1,0 +1,108 @@
+# warroom — see README.md. `make` builds ./warroom; `make test` runs every
+# test (unit, integration, the unit tests again under ASan+UBSan, a bounded
+# fuzz run); `make bench` prints the benchmark figures.
+
+CC      ?= cc
+CLANG   ?= clang
+PKGS    := ncursesw sqlite3 libcurl jansson libsodium
+# Recursive (=) so pkg-config runs after scripts/deps.sh installed things.
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+CFLAGS  ?= -O2 -g
+STD     := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
+SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+           -fno-sanitize-recover=all
+
+LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+CMD_SRC := $(wildcard src/cmd/*.c) src/main.c
+MIGRATIONS := $(sort $(wildcard schemas/*.sql))
+TEST_SRC := $(wildcard tests/test_*.c)
+
+OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/schemas.o
+CMD_OBJ  := $(CMD_SRC:%.c=build/obj/%.o)
+SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o) build/san/schemas.o
+TESTS    := $(TEST_SRC:tests/%.c=build/tests/%)
+SAN_TESTS := $(TEST_SRC:tests/%.c=build/san-tests/%)
+
+.PHONY: all deps test unit unit-san integration fuzz bench fixtures clean demo
+all: warroom
+
+deps:
+	@sh scripts/deps.sh
+
+warroom: $(OBJ) $(CMD_OBJ)
+	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
+build/tools/%: tools/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 -o $@ $^ -lm
+
+build/tools/fixturegen: tools/fixturegen.c src/rng.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) -O2 -o $@ $^ -lm
+
+build/schemas.c: build/tools/embed $(MIGRATIONS)
+	build/tools/embed $@ $(MIGRATIONS)
+
+build/obj/schemas.o: build/schemas.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+build/san/schemas.o: build/schemas.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -c -o $@ $<
+
+build/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
+build/tests/%: tests/%.c tests/testutil.h $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS) -lcmocka -lm
+
+build/san-tests/%: tests/%.c tests/testutil.h $(SAN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -o $@ $< $(SAN_OBJ) $(PKG_LIBS) -lcmocka -lm
+
+build/fuzz_submission: tests/fuzz/fuzz_submission.c $(LIB_SRC) build/schemas.c
+	@mkdir -p $(dir $@)
+	$(CLANG) $(STD) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
+	  -o $@ $^ $(PKG_LIBS) -lm
+
+test: deps
+	@$(MAKE) --no-print-directory test-all
+
+test-all: warroom $(TESTS) $(SAN_TESTS) build/fuzz_submission
+	@sh tests/run.sh
+
+unit: $(TESTS)
+	@sh tests/run.sh unit
+
+unit-san: $(SAN_TESTS)
+	@sh tests/run.sh san
+
+integration: warroom
+	@sh tests/run.sh integration
+
+fuzz: build/fuzz_submission
+	@sh tests/run.sh fuzz
+
+bench: deps
+	@$(MAKE) --no-print-directory warroom build/tools/fixturegen build/tools/measure
+	@sh bench/run.sh
+
+fixtures: build/tools/fixturegen
+	build/tools/fixturegen iowa --data ../shared/data/iowa --out fixtures/iowa
+
+demo: deps
+	@$(MAKE) --no-print-directory warroom
+	@sh scripts/demo.sh
+
+clean:
+	rm -rf build warroom
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,31 @@
+/* Error reporting shared by every module: functions return 0 or a negative
+ * wr_rc and fill a struct wr_err whose message names the record and field,
+ * so the caller decides how to show it (stderr, status line, quarantine). */
+#ifndef WARROOM_ERR_H
+#define WARROOM_ERR_H
+
+#include <stddef.h>
+
+enum wr_rc {
+	WR_OK = 0,
+	WR_EINVAL = -1,   /* the input is wrong; the message says where */
+	WR_ESTORE = -2,   /* the database failed */
+	WR_EIO = -3,      /* a file or stream could not be read or written */
+	WR_ECONFLICT = -4,
+	WR_ENOTFOUND = -5,
+};
+
+struct wr_err {
+	char field[64];   /* the offending field, "" when not about one field */
+	char msg[448];
+};
+
+void wr_err_clear(struct wr_err *e);
+/* Sets the message; returns rc so callers can `return wr_errf(...)`. */
+int wr_errf(struct wr_err *e, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Same, naming a field as well. */
+int wr_err_field(struct wr_err *e, int rc, const char *field, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+#endif

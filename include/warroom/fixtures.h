@@ -1,0 +1,18 @@
+/* Loads a fixture directory (counties, sites, precincts, aliases, baselines,
+ * contest) into the store in one transaction: a wrong list is refused whole
+ * with the file, line and column named, never half loaded. Loading again
+ * updates in place and keeps every stored tally. */
+#ifndef WARROOM_FIXTURES_H
+#define WARROOM_FIXTURES_H
+
+#include "warroom/err.h"
+#include "warroom/store.h"
+
+struct wr_fixture_counts {
+	long candidates, counties, sites, precincts, aliases, baselines;
+};
+
+int wr_fixtures_load(struct wr_store *s, const char *dir,
+                     struct wr_fixture_counts *n, struct wr_err *err);
+
+#endif

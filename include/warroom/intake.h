@@ -1,0 +1,54 @@
+/* Intake: every record from a source ends in exactly one place — stored as
+ * a tally (new, or a revision superseding the precinct's last one), the
+ * unmatched queue, a recognised duplicate, or quarantine with its reason.
+ * Idempotent on submission_id, so rerunning an interrupted load neither
+ * loses nor doubles a tally. */
+#ifndef WARROOM_INTAKE_H
+#define WARROOM_INTAKE_H
+
+#include <stdio.h>
+
+#include "warroom/err.h"
+#include "warroom/store.h"
+
+enum wr_outcome {
+	WR_ACCEPTED,
+	WR_DUPLICATE,
+	WR_REVISED,
+	WR_UNMATCHED,
+	WR_QUARANTINED,
+	WR_OUTCOMES
+};
+
+struct wr_intake_counts {
+	long n[WR_OUTCOMES];
+};
+
+struct wr_intake;
+
+/* log, when not NULL, gets one line per quarantined or unmatched record
+ * ("FILE:LINE: quarantined: FIELD: REASON"). */
+int wr_intake_open(struct wr_intake **in, struct wr_store *s, FILE *log,
+                   struct wr_err *err);
+/* Commits what is pending, then frees. */
+int wr_intake_close(struct wr_intake *in, struct wr_err *err);
+
+/* One record of len bytes (full_len is its length before any cut) from
+ * origin:line. *outcome says where it went. Errors are store failures only:
+ * a bad record is an outcome, not an error. */
+int wr_intake_record(struct wr_intake *in, const char *origin, long line,
+                     const char *buf, size_t len, size_t full_len,
+                     enum wr_outcome *outcome, struct wr_err *err);
+
+/* Reads NDJSON from a file, every .ndjson/.jsonl/.json file of a directory
+ * (in name order), or standard input for "-". WR_EIO when some input could
+ * not be read (the rest is still ingested), WR_ESTORE when the store failed. */
+int wr_intake_path(struct wr_intake *in, const char *path, struct wr_err *err);
+
+/* Makes everything ingested so far durable. */
+int wr_intake_flush(struct wr_intake *in, struct wr_err *err);
+
+const struct wr_intake_counts *wr_intake_counts(const struct wr_intake *in);
+const char *wr_outcome_name(enum wr_outcome o);
+
+#endif

@@ -1,0 +1,49 @@
+/* The one durable store: a SQLite file shared by every warroom process.
+ * Opening it applies pending migrations, so any command can be the first
+ * to touch a new file. */
+#ifndef WARROOM_STORE_H
+#define WARROOM_STORE_H
+
+#include <sqlite3.h>
+#include <stddef.h>
+
+#include "warroom/err.h"
+
+struct wr_migration {
+	int version;
+	const char *name;
+	const char *sql;
+};
+
+extern const struct wr_migration wr_migrations[];
+extern const size_t wr_migrations_count;
+
+struct wr_store {
+	sqlite3 *db;
+	char *path;
+};
+
+/* $WARROOM_DB, else ./warroom.db. The string is static or the environment's. */
+const char *wr_store_default_path(const char *given);
+
+/* Opens (creating if needed) and migrates. On error nothing is left open. */
+int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err);
+void wr_store_close(struct wr_store *s);
+
+/* Short write transactions: BEGIN IMMEDIATE takes the write lock up front so
+ * a busy store waits in busy_timeout rather than failing half way. */
+int wr_store_begin(struct wr_store *s, struct wr_err *err);
+int wr_store_commit(struct wr_store *s, struct wr_err *err);
+void wr_store_rollback(struct wr_store *s);
+
+/* Highest migration applied to the open store. */
+int wr_store_version(struct wr_store *s);
+
+/* Prepares sql or fills err with the statement and SQLite's message. */
+int wr_store_prepare(struct wr_store *s, sqlite3_stmt **st, const char *sql,
+                     struct wr_err *err);
+
+/* Fills err from the connection's last error, prefixed by what we were doing. */
+int wr_store_fail(struct wr_store *s, struct wr_err *err, const char *doing);
+
+#endif

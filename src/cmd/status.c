@@ -1,0 +1,95 @@
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "warroom/status.h"
+
+static json_t *county_json(const struct wr_county_status *c)
+{
+	return json_pack("{s:s, s:s, s:I, s:I}", "fips", c->fips, "name", c->name,
+	                 "precincts_total", (json_int_t)c->precincts_total,
+	                 "precincts_reported", (json_int_t)c->precincts_reported);
+}
+
+static void print_json(const struct wr_status *st)
+{
+	json_t *counties = json_array(), *states = json_object(), *root;
+
+	for (size_t i = 0; i < st->ncounties; i++)
+		json_array_append_new(counties, county_json(&st->counties[i]));
+	for (size_t i = 0; i < st->nstates; i++)
+		json_object_set_new(states, st->states[i].state,
+		                    json_integer(st->states[i].count));
+	root = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:o}",
+	                 "precincts_total", (json_int_t)st->precincts_total,
+	                 "precincts_reported", (json_int_t)st->precincts_reported,
+	                 "submissions", (json_int_t)st->submissions,
+	                 "received", (json_int_t)wr_status_state(st, "received"),
+	                 "unmatched", (json_int_t)wr_status_state(st, "unmatched"),
+	                 "quarantined", (json_int_t)st->quarantined,
+	                 "states", states, "counties", counties);
+	json_dumpf(root, stdout, JSON_INDENT(2));
+	putchar('\n');
+	json_decref(root);
+}
+
+static void print_text(const struct wr_status *st)
+{
+	printf("precincts reported %ld of %ld (%.1f%%)\n", st->precincts_reported,
+	       st->precincts_total,
+	       st->precincts_total ? 100.0 * st->precincts_reported / st->precincts_total : 0);
+	printf("submissions %ld:", st->submissions);
+	for (size_t i = 0; i < st->nstates; i++)
+		printf(" %s %ld%s", st->states[i].state, st->states[i].count,
+		       i + 1 < st->nstates ? "," : "");
+	printf("%s\nquarantined %ld\n\n", st->nstates ? "" : " none", st->quarantined);
+	printf("%-6s %-16s %9s %9s\n", "FIPS", "COUNTY", "REPORTED", "TOTAL");
+	for (size_t i = 0; i < st->ncounties; i++)
+		printf("%-6s %-16s %9ld %9ld\n", st->counties[i].fips, st->counties[i].name,
+		       st->counties[i].precincts_reported, st->counties[i].precincts_total);
+}
+
+static int run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *db = NULL;
+	struct wr_store s;
+	struct wr_status st;
+	struct wr_err err;
+	int c, json = 0, rc;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			db = optarg;
+		else if (c == 'j')
+			json = 1;
+		else
+			return cmd_usage(&wr_cmd_status);
+	}
+	if (optind != argc)
+		return cmd_usage(&wr_cmd_status);
+	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
+		return rc;
+	if (wr_status_read(&s, &st, &err) != WR_OK) {
+		fprintf(stderr, "warroom: %s\n", err.msg);
+		wr_store_close(&s);
+		return EXIT_FAIL;
+	}
+	if (json)
+		print_json(&st);
+	else
+		print_text(&st);
+	wr_status_free(&st);
+	wr_store_close(&s);
+	return EXIT_OK;
+}
+
+const struct wr_cmd wr_cmd_status = {
+	"status", "[--db PATH] [--json]",
+	"precincts reported statewide and per county", run,
+};

@@ -1,0 +1,518 @@
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "warroom/alloc.h"
+#include "warroom/contest.h"
+#include "warroom/intake.h"
+#include "warroom/lines.h"
+#include "warroom/precincts.h"
+#include "warroom/submission.h"
+#include "warroom/timefmt.h"
+
+/* Records per write transaction: large enough that commits do not dominate,
+ * small enough that validators waiting on the write lock do not notice. */
+#define BATCH 512
+
+enum { ST_FIND, ST_CURRENT, ST_SUPERSEDE, ST_INSERT, ST_VOTE, ST_UNMATCHED,
+       ST_QUARANTINE, ST_COUNT };
+
+static const char *const sql[ST_COUNT] = {
+	[ST_FIND] = "SELECT content_hash, origin, line FROM submissions"
+	            " WHERE submission_id = ?1",
+	[ST_CURRENT] = "SELECT id, revision FROM submissions WHERE precinct_id = ?1"
+	               " ORDER BY revision DESC LIMIT 1",
+	[ST_SUPERSEDE] = "UPDATE submissions SET state = 'superseded' WHERE id = ?1",
+	[ST_INSERT] = "INSERT INTO submissions (submission_id, content_hash, source,"
+	              " precinct_id, precinct_ref, resolved_by, reporter, device,"
+	              " reported_at, reported_at_s, received_at, total, revision,"
+	              " supersedes, state, origin, line, raw) VALUES (?1, ?2, ?3, ?4,"
+	              " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	[ST_VOTE] = "INSERT INTO votes (submission, candidate, votes) VALUES (?1, ?2, ?3)",
+	[ST_UNMATCHED] = "INSERT INTO unmatched (submission, county_fips, name,"
+	                 " suggestions) VALUES (?1, nullif(?2, ''), ?3, ?4)",
+	[ST_QUARANTINE] = "INSERT OR IGNORE INTO quarantine (origin, line, raw,"
+	                  " raw_sha256, field, reason, received_at)"
+	                  " VALUES (?1, ?2, ?3, ?4, nullif(?5, ''), ?6, ?7)",
+};
+
+struct wr_intake {
+	struct wr_store *s;
+	FILE *log;
+	struct wr_contest contest;
+	struct wr_resolver *resolver;
+	sqlite3_stmt *st[ST_COUNT];
+	int pending;                 /* records in the open transaction */
+	struct wr_intake_counts counts;
+};
+
+const char *wr_outcome_name(enum wr_outcome o)
+{
+	static const char *names[] = { "accepted", "duplicate", "revised",
+	                               "unmatched", "quarantined" };
+	return o < WR_OUTCOMES ? names[o] : "?";
+}
+
+int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
+                   struct wr_err *err)
+{
+	struct wr_intake *in = wr_xcalloc(1, sizeof *in);
+
+	in->s = s;
+	in->log = log;
+	if (sodium_init() < 0) {
+		free(in);
+		return wr_errf(err, WR_EIO, "libsodium could not initialise");
+	}
+	if (wr_contest_load(s, &in->contest, err) != WR_OK ||
+	    wr_resolver_open(&in->resolver, s, err) != WR_OK)
+		goto fail;
+	for (int i = 0; i < ST_COUNT; i++)
+		if (wr_store_prepare(s, &in->st[i], sql[i], err) != WR_OK)
+			goto fail;
+	*out = in;
+	return WR_OK;
+fail:
+	wr_intake_close(in, NULL);
+	return WR_ESTORE;
+}
+
+int wr_intake_flush(struct wr_intake *in, struct wr_err *err)
+{
+	if (in->pending == 0)
+		return WR_OK;
+	in->pending = 0;
+	if (wr_store_commit(in->s, err) != WR_OK) {
+		wr_store_rollback(in->s);
+		return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+int wr_intake_close(struct wr_intake *in, struct wr_err *err)
+{
+	int rc;
+
+	if (!in)
+		return WR_OK;
+	rc = wr_intake_flush(in, err);
+	for (int i = 0; i < ST_COUNT; i++)
+		sqlite3_finalize(in->st[i]);
+	wr_resolver_close(in->resolver);
+	free(in);
+	return rc;
+}
+
+const struct wr_intake_counts *wr_intake_counts(const struct wr_intake *in)
+{
+	return &in->counts;
+}
+
+/* Steps a statement that returns no row; resets it for the next use. */
+static int run(struct wr_intake *in, sqlite3_stmt *st, const char *doing,
+               struct wr_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(in->s, err, doing);
+}
+
+static int quarantine(struct wr_intake *in, const char *origin, long line,
+                      const char *buf, size_t len, const struct wr_err *why,
+                      const char *now, struct wr_err *err)
+{
+	sqlite3_stmt *st = in->st[ST_QUARANTINE];
+	unsigned char h[32];
+
+	crypto_hash_sha256(h, (const unsigned char *)buf, len);
+	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, line);
+	sqlite3_bind_blob(st, 3, buf, (int)len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, h, sizeof h, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, why->field, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, why->msg, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+	if (in->log)
+		fprintf(in->log, "%s:%ld: quarantined: %s\n", origin, line, why->msg);
+	return run(in, st, "storing a quarantined record", err);
+}
+
+/* 1 when submission_id is stored already (duplicate or conflict decided in
+ * *outcome and *why), 0 when new, <0 on a store error. */
+static int known(struct wr_intake *in, const struct wr_submission *sub,
+                 enum wr_outcome *outcome, struct wr_err *why, struct wr_err *err)
+{
+	sqlite3_stmt *st = in->st[ST_FIND];
+	int rc;
+
+	sqlite3_bind_text(st, 1, sub->submission_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const void *h = sqlite3_column_blob(st, 0);
+
+		if (sqlite3_column_bytes(st, 0) == 32 && memcmp(h, sub->content_hash, 32) == 0) {
+			*outcome = WR_DUPLICATE;
+		} else {
+			*outcome = WR_QUARANTINED;
+			wr_err_field(why, WR_ECONFLICT, "submission_id",
+			             "\"%s\" was already stored from %s:%lld with different "
+			             "content; refused as a conflict (send a new "
+			             "submission_id for a corrected tally)",
+			             sub->submission_id, sqlite3_column_text(st, 1),
+			             (long long)sqlite3_column_int64(st, 2));
+		}
+	}
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wr_store_fail(in->s, err, "looking up a submission_id");
+	return rc == SQLITE_ROW;
+}
+
+/* Finds the precinct's latest tally; a new one supersedes it. */
+static int previous(struct wr_intake *in, int64_t precinct_id, int64_t *prev_id,
+                    int *revision, struct wr_err *err)
+{
+	sqlite3_stmt *st = in->st[ST_CURRENT];
+	int rc;
+
+	*prev_id = 0;
+	*revision = 1;
+	sqlite3_bind_int64(st, 1, precinct_id);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*prev_id = sqlite3_column_int64(st, 0);
+		*revision = sqlite3_column_int(st, 1) + 1;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wr_store_fail(in->s, err, "finding the precinct's last tally");
+	return WR_OK;
+}
+
+struct stored {
+	const char *origin;
+	long line;
+	const char *buf;
+	size_t len;
+	const char *now;
+	int64_t prev_id;
+	int revision;
+};
+
+static void bind_submission(sqlite3_stmt *st, const struct wr_submission *sub,
+                            const struct wr_resolution *res, const struct stored *at)
+{
+	char ref[256], when[32];
+
+	wr_submission_ref(sub, ref, sizeof ref);
+	wr_time_format_utc(sub->reported_at, when);
+	sqlite3_bind_text(st, 1, sub->submission_id, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 2, sub->content_hash, 32, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, wr_source_name(sub->source), -1, SQLITE_STATIC);
+	if (res->precinct_id)
+		sqlite3_bind_int64(st, 4, res->precinct_id);
+	sqlite3_bind_text(st, 5, ref, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 6, wr_match_name(res->how), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, sub->reporter, -1, SQLITE_STATIC);
+	if (sub->device[0])
+		sqlite3_bind_text(st, 8, sub->device, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, when, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 10, sub->reported_at);
+	sqlite3_bind_text(st, 11, at->now, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 12, sub->total);
+	sqlite3_bind_int(st, 13, at->revision);
+	if (at->prev_id)
+		sqlite3_bind_int64(st, 14, at->prev_id);
+	sqlite3_bind_text(st, 15, res->how == WR_MATCH_NONE ? "unmatched" : "received",
+	                  -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 16, at->origin, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 17, at->line);
+	sqlite3_bind_blob(st, 18, at->buf, (int)at->len, SQLITE_STATIC);
+}
+
+static int store_votes(struct wr_intake *in, int64_t id, const struct wr_submission *sub,
+                       struct wr_err *err)
+{
+	sqlite3_stmt *st = in->st[ST_VOTE];
+
+	for (size_t i = 0; i < sub->nvotes; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, in->contest.cand[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, sub->votes[i]);
+		if (run(in, st, "storing votes", err) != WR_OK)
+			return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+static int store_unmatched(struct wr_intake *in, int64_t id,
+                           const struct wr_submission *sub,
+                           const struct wr_resolution *res, const struct stored *at,
+                           struct wr_err *err)
+{
+	sqlite3_stmt *st = in->st[ST_UNMATCHED];
+	char name[256], sugg[4 * 40] = "[";
+
+	wr_submission_ref(sub, name, sizeof name);
+	for (size_t i = 0; i < res->nsugg; i++)
+		snprintf(sugg + strlen(sugg), sizeof sugg - strlen(sugg), "%s\"%s\"",
+		         i ? "," : "", res->suggestions[i]);
+	strcat(sugg, "]");
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, res->county_fips, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, sugg, -1, SQLITE_STATIC);
+	if (in->log)
+		fprintf(in->log, "%s:%ld: unmatched: precinct \"%s\" is not known; closest: %s\n",
+		        at->origin, at->line, name, sugg);
+	return run(in, st, "queueing an unmatched tally", err);
+}
+
+static int store(struct wr_intake *in, const struct wr_submission *sub,
+                 const struct wr_resolution *res, struct stored *at,
+                 enum wr_outcome *outcome, struct wr_err *err)
+{
+	int64_t id;
+
+	if (res->how != WR_MATCH_NONE &&
+	    previous(in, res->precinct_id, &at->prev_id, &at->revision, err) != WR_OK)
+		return WR_ESTORE;
+	if (at->prev_id) {
+		sqlite3_bind_int64(in->st[ST_SUPERSEDE], 1, at->prev_id);
+		if (run(in, in->st[ST_SUPERSEDE], "superseding a tally", err) != WR_OK)
+			return WR_ESTORE;
+	}
+	bind_submission(in->st[ST_INSERT], sub, res, at);
+	if (run(in, in->st[ST_INSERT], "storing a submission", err) != WR_OK)
+		return WR_ESTORE;
+	id = sqlite3_last_insert_rowid(in->s->db);
+	if (store_votes(in, id, sub, err) != WR_OK)
+		return WR_ESTORE;
+	if (res->how == WR_MATCH_NONE) {
+		*outcome = WR_UNMATCHED;
+		return store_unmatched(in, id, sub, res, at, err);
+	}
+	*outcome = at->prev_id ? WR_REVISED : WR_ACCEPTED;
+	return WR_OK;
+}
+
+static int ingest_parsed(struct wr_intake *in, const struct wr_submission *sub,
+                         struct stored *at, enum wr_outcome *outcome,
+                         struct wr_err *why, struct wr_err *err)
+{
+	struct wr_resolution res;
+	int rc = known(in, sub, outcome, why, err);
+
+	if (rc < 0)
+		return WR_ESTORE;
+	if (rc == 1)
+		return *outcome == WR_QUARANTINED
+		       ? quarantine(in, at->origin, at->line, at->buf, at->len, why, at->now, err)
+		       : WR_OK;
+	if (wr_resolve(in->resolver, sub, &res, err) != WR_OK)
+		return WR_ESTORE;
+	return store(in, sub, &res, at, outcome, err);
+}
+
+static int begin_if_needed(struct wr_intake *in, struct wr_err *err)
+{
+	if (in->pending++ > 0)
+		return WR_OK;
+	if (wr_store_begin(in->s, err) != WR_OK) {
+		in->pending = 0;
+		return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+static int classify(struct wr_intake *in, struct stored *at, size_t full_len,
+                    int64_t t, enum wr_outcome *outcome, struct wr_err *err)
+{
+	struct wr_submission sub;
+	struct wr_err why;
+
+	*outcome = WR_QUARANTINED;
+	if (full_len > at->len) {
+		wr_errf(&why, WR_EINVAL, "record is %zu bytes; at most %d allowed (the "
+		        "first %zu bytes are kept)", full_len, WR_RECORD_MAX, at->len);
+		return quarantine(in, at->origin, at->line, at->buf, at->len, &why,
+		                  at->now, err);
+	}
+	if (wr_submission_parse(at->buf, at->len, &in->contest, t, &sub, &why) != WR_OK)
+		return quarantine(in, at->origin, at->line, at->buf, at->len, &why,
+		                  at->now, err);
+	return ingest_parsed(in, &sub, at, outcome, &why, err);
+}
+
+int wr_intake_record(struct wr_intake *in, const char *origin, long line,
+                     const char *buf, size_t len, size_t full_len,
+                     enum wr_outcome *outcome, struct wr_err *err)
+{
+	char now[32];
+	int64_t t = wr_time_now();
+	struct stored at = { origin, line, buf, len, now, 0, 1 };
+
+	wr_time_format_utc(t, now);
+	if (begin_if_needed(in, err) != WR_OK)
+		return WR_ESTORE;
+	if (classify(in, &at, full_len, t, outcome, err) != WR_OK) {
+		/* The whole open batch is undone; a rerun redoes it exactly once. */
+		wr_store_rollback(in->s);
+		in->pending = 0;
+		return WR_ESTORE;
+	}
+	in->counts.n[*outcome]++;
+	return in->pending >= BATCH ? wr_intake_flush(in, err) : WR_OK;
+}
+
+static int blank(const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r')
+			return 0;
+	return 1;
+}
+
+static int ingest_stream(struct wr_intake *in, FILE *f, const char *origin,
+                         struct wr_err *err)
+{
+	struct wr_lines lr;
+	enum wr_outcome outcome;
+	int rc = WR_OK, got;
+
+	wr_lines_init(&lr, f, WR_RECORD_MAX);
+	while ((got = wr_lines_next(&lr)) == 1) {
+		if (lr.full_len == lr.len && blank(lr.buf, lr.len))
+			continue;
+		rc = wr_intake_record(in, origin, lr.lineno, lr.buf, lr.len, lr.full_len,
+		                      &outcome, err);
+		if (rc != WR_OK)
+			break;
+	}
+	if (rc == WR_OK && got < 0)
+		rc = wr_errf(err, WR_EIO, "%s: read error after line %ld: %s", origin,
+		             lr.lineno, strerror(errno));
+	wr_lines_free(&lr);
+	if (rc == WR_OK)
+		rc = wr_intake_flush(in, err);
+	return rc;
+}
+
+static int ingest_file(struct wr_intake *in, const char *path, struct wr_err *err)
+{
+	char full[PATH_MAX];
+	FILE *f = fopen(path, "rb");
+	int rc;
+
+	if (!f)
+		return wr_errf(err, WR_EIO, "%s: cannot open: %s", path, strerror(errno));
+	/* The absolute path names the record's origin, so a rerun from another
+	 * directory still recognises quarantined records it stored before. */
+	rc = ingest_stream(in, f, realpath(path, full) ? full : path, err);
+	fclose(f);
+	return rc;
+}
+
+static int wanted(const char *name)
+{
+	const char *dot = strrchr(name, '.');
+
+	return name[0] != '.' && dot &&
+	       (!strcmp(dot, ".ndjson") || !strcmp(dot, ".jsonl") || !strcmp(dot, ".json"));
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Name order makes a spool of numbered files load in the order written. */
+static int list_dir(const char *dir, char ***out, size_t *n, struct wr_err *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t cap = 0;
+
+	*n = 0;
+	*out = NULL;
+	if (!d)
+		return wr_errf(err, WR_EIO, "%s: cannot open directory: %s", dir,
+		               strerror(errno));
+	while ((e = readdir(d)) != NULL) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+			continue;
+		if (*n == cap)
+			names = wr_xrealloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
+		names[(*n)++] = wr_xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (*n)
+		qsort(names, *n, sizeof *names, cmp_names);
+	*out = names;
+	return WR_OK;
+}
+
+/* A file that cannot be read is reported and the others still load; only a
+ * store failure stops the directory. */
+static int ingest_entry(struct wr_intake *in, const char *dir, const char *name,
+                        struct wr_err *err)
+{
+	char path[PATH_MAX];
+	struct stat sb;
+	int rc;
+
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || !wanted(name)) {
+		if (in->log && name[0] != '.')
+			fprintf(in->log, "%s: skipped: not a .ndjson, .jsonl or .json file\n", path);
+		return WR_OK;
+	}
+	rc = ingest_file(in, path, err);
+	if (rc != WR_OK && in->log)
+		fprintf(in->log, "%s\n", err->msg);
+	return rc;
+}
+
+static int ingest_dir(struct wr_intake *in, const char *dir, struct wr_err *err)
+{
+	size_t n;
+	char **names;
+	int result = list_dir(dir, &names, &n, err);
+	struct wr_err one;
+
+	if (result != WR_OK)
+		return result;
+	for (size_t i = 0; i < n && result != WR_ESTORE; i++) {
+		int rc = ingest_entry(in, dir, names[i], &one);
+
+		if (rc != WR_OK) {
+			if (err)
+				*err = one;
+			result = rc == WR_ESTORE || result == WR_OK ? rc : result;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return result;
+}
+
+int wr_intake_path(struct wr_intake *in, const char *path, struct wr_err *err)
+{
+	struct stat sb;
+
+	if (strcmp(path, "-") == 0)
+		return ingest_stream(in, stdin, "stdin", err);
+	if (stat(path, &sb) != 0)
+		return wr_errf(err, WR_EIO, "%s: %s", path, strerror(errno));
+	return S_ISDIR(sb.st_mode) ? ingest_dir(in, path, err) : ingest_file(in, path, err);
+}

@@ -1,0 +1,153 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/alloc.h"
+#include "warroom/store.h"
+#include "warroom/timefmt.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+const char *wr_store_default_path(const char *given)
+{
+	const char *env;
+
+	if (given && *given)
+		return given;
+	env = getenv("WARROOM_DB");
+	return env && *env ? env : "warroom.db";
+}
+
+int wr_store_fail(struct wr_store *s, struct wr_err *err, const char *doing)
+{
+	return wr_errf(err, WR_ESTORE, "store %s: %s: %s", s->path ? s->path : "?",
+	               doing, s->db ? sqlite3_errmsg(s->db) : "not open");
+}
+
+int wr_store_prepare(struct wr_store *s, sqlite3_stmt **st, const char *sql,
+                     struct wr_err *err)
+{
+	if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK)
+		return wr_store_fail(s, err, "preparing a statement");
+	return WR_OK;
+}
+
+static int exec(struct wr_store *s, const char *sql, struct wr_err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return WR_OK;
+	wr_errf(err, WR_ESTORE, "store %s: %s (while running: %.80s)", s->path,
+	        msg ? msg : sqlite3_errmsg(s->db), sql);
+	sqlite3_free(msg);
+	return WR_ESTORE;
+}
+
+int wr_store_begin(struct wr_store *s, struct wr_err *err)
+{
+	return exec(s, "BEGIN IMMEDIATE", err);
+}
+
+int wr_store_commit(struct wr_store *s, struct wr_err *err)
+{
+	return exec(s, "COMMIT", err);
+}
+
+void wr_store_rollback(struct wr_store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+int wr_store_version(struct wr_store *s)
+{
+	sqlite3_stmt *st;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+static int record_migration(struct wr_store *s, const struct wr_migration *m,
+                            struct wr_err *err)
+{
+	char sql[160], now[32];
+
+	wr_time_format_utc(wr_time_now(), now);
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO schema_migrations VALUES (%d, '%s', '%s');"
+	         "PRAGMA user_version = %d;",
+	         m->version, m->name, now, m->version);
+	return exec(s, sql, err);
+}
+
+/* Several processes may open a new store at once; the version is read inside
+ * the write transaction so exactly one of them applies each migration. */
+static int migrate(struct wr_store *s, struct wr_err *err)
+{
+	int have, latest = wr_migrations[wr_migrations_count - 1].version;
+
+	if (wr_store_begin(s, err) != WR_OK)
+		return WR_ESTORE;
+	have = wr_store_version(s);
+	if (have > latest) {
+		wr_store_rollback(s);
+		return wr_errf(err, WR_ESTORE,
+		               "store %s has schema version %d, newer than this "
+		               "warroom knows (%d); use a newer warroom", s->path,
+		               have, latest);
+	}
+	for (size_t i = 0; i < wr_migrations_count; i++) {
+		const struct wr_migration *m = &wr_migrations[i];
+
+		if (m->version <= have)
+			continue;
+		if (exec(s, m->sql, err) != WR_OK || record_migration(s, m, err) != WR_OK) {
+			wr_store_rollback(s);
+			return WR_ESTORE;
+		}
+	}
+	return wr_store_commit(s, err);
+}
+
+static int configure(struct wr_store *s, struct wr_err *err)
+{
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* WAL lets six consoles read while intake writes; NORMAL sync is
+	 * durable against a killed process, which is the crash we design for. */
+	return exec(s, "PRAGMA journal_mode = WAL;"
+	               "PRAGMA synchronous = NORMAL;"
+	               "PRAGMA foreign_keys = ON;", err);
+}
+
+int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err)
+{
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+
+	memset(s, 0, sizeof *s);
+	s->path = wr_xstrdup(path);
+	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
+		wr_store_fail(s, err, "opening");
+		wr_store_close(s);
+		return WR_ESTORE;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	if (configure(s, err) != WR_OK || migrate(s, err) != WR_OK) {
+		wr_store_close(s);
+		return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+void wr_store_close(struct wr_store *s)
+{
+	if (s->db)
+		sqlite3_close(s->db);
+	free(s->path);
+	memset(s, 0, sizeof *s);
+}
