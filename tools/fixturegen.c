@@ -330,37 +330,47 @@ static int all_digits(const char *s, size_t n)
     return 1;
 }
 
-/* The name normaliser the fixtures promise to be unambiguous under:
- * lower-case, punctuation stripped, spaces collapsed, "twp" -> "township",
- * "no" dropped before a number.  Mode 0 deletes punctuation ("3-2" ->
- * "32"), mode 1 turns it into a space ("3 2"): a loader may do either. */
-static void normalise(const char *in, int mode, char *out, size_t cap)
+/* Lower-cases; punctuation is deleted (mode 0: "3-2" -> "32") or becomes a
+ * space (mode 1: "3 2"). */
+static size_t fold(const char *in, int mode, char *tmp, size_t cap)
 {
-    char tmp[256];
-    size_t k = 0, o = 0;
-    for (; *in && k + 1 < sizeof tmp; in++) {
+    size_t k = 0;
+    for (; *in && k + 1 < cap; in++) {
         if (is_alnum(*in))
             tmp[k++] = lower(*in);
         else if (*in == ' ' || *in == '\t' || mode == 1)
             tmp[k++] = ' ';
     }
     tmp[k] = '\0';
+    return k;
+}
+
+static size_t token_end(const char *s, size_t i, size_t k)
+{
+    while (i < k && s[i] != ' ')
+        i++;
+    return i;
+}
+
+/* The name normaliser the fixtures promise to be unambiguous under:
+ * lower-case, punctuation stripped, spaces collapsed, "twp" -> "township",
+ * "no" dropped before a number.  A loader may strip punctuation either way,
+ * so the fixtures are checked under both modes of fold(). */
+static void normalise(const char *in, int mode, char *out, size_t cap)
+{
+    char tmp[256];
+    size_t k = fold(in, mode, tmp, sizeof tmp), o = 0;
     out[0] = '\0';
     for (size_t i = 0; i < k;) {
         while (i < k && tmp[i] == ' ')
             i++;
-        size_t j = i;
-        while (j < k && tmp[j] != ' ')
-            j++;
-        size_t nx = j;
+        size_t j = token_end(tmp, i, k), nx = j;
         while (nx < k && tmp[nx] == ' ')
             nx++;
-        size_t nxe = nx;
-        while (nxe < k && tmp[nxe] != ' ')
-            nxe++;
         const char *tok = tmp + i;
         size_t len = j - i;
-        if (len == 2 && !memcmp(tok, "no", 2) && all_digits(tmp + nx, nxe - nx))
+        if (len == 2 && !memcmp(tok, "no", 2) &&
+            all_digits(tmp + nx, token_end(tmp, nx, k) - nx))
             len = 0;
         else if (len == 3 && !memcmp(tok, "twp", 3))
             tok = "township", len = 8;
@@ -536,7 +546,7 @@ static const int ALIAS_COUNTIES[12] = {19153, 19113, 19163, 19013,
 /* CSV input                                                            */
 
 struct table {
-    const char *path;
+    char *path; /* owned */
     char *buf;
     int ncols, nrows; /* nrows counts data rows, not the header */
     char **cells;     /* (nrows + 1) * ncols, row 0 is the header */
@@ -587,25 +597,27 @@ static void push_field(struct parser *ps, char *start, int line)
     ps->lines[ps->nfields++] = line;
 }
 
-/* Copies one field's text in place (quotes removed); stops at its delimiter. */
-static void scan_field(struct parser *ps, int col)
+/* Copies one field's text in place (quotes removed); stops at its delimiter.
+ * Returns the line a quoted field opened on (0 for an unquoted one), since
+ * a stray quote is best reported where it started, not where it ran out.
+ * A quote opens a quoted field only at the field's start; elsewhere it is
+ * text, as in the source notes ("Reporting 99% in") and most CSV readers. */
+static int scan_field(struct parser *ps, int col)
 {
     char *b = ps->buf;
+    int opened = ps->line;
     if (b[ps->rp] != '"') {
         while (ps->rp < ps->len && b[ps->rp] != ',' && b[ps->rp] != '\n' &&
-               b[ps->rp] != '\r') {
-            if (b[ps->rp] == '"')
-                die_at(ps->path, ps->line, col, "quote inside unquoted field");
+               b[ps->rp] != '\r')
             b[ps->wp++] = b[ps->rp++];
-        }
-        return;
+        return 0;
     }
     for (ps->rp++;; ps->rp++) {
         if (ps->rp >= ps->len)
-            die_at(ps->path, ps->line, col, "unterminated quoted field");
+            die_at(ps->path, opened, col, "quoted field never closed");
         if (b[ps->rp] == '"' && b[ps->rp + 1] != '"') {
             ps->rp++;
-            return;
+            return opened;
         }
         if (b[ps->rp] == '"')
             ps->rp++;
@@ -621,13 +633,15 @@ static int scan_record(struct parser *ps)
     int line = ps->line;
     for (int col = 1;; col++) {
         char *start = ps->buf + ps->wp;
-        scan_field(ps, col);
+        int opened = scan_field(ps, col);
         char d = ps->rp < ps->len ? ps->buf[ps->rp] : '\n';
         if (d == '\r' && ps->buf[ps->rp + 1] == '\n')
             d = ps->buf[++ps->rp];
+        if (d == '\r')
+            die_at(ps->path, ps->line, col, "carriage return without line feed");
         if (d != ',' && d != '\n')
-            die_at(ps->path, ps->line, col,
-                   "unexpected character after field");
+            die_at(ps->path, opened, col, "text after the closing quote of "
+                   "the field that opens here");
         ps->rp++;
         push_field(ps, start, line);
         if (d == '\n') {
@@ -637,7 +651,8 @@ static int scan_record(struct parser *ps)
     }
 }
 
-static void table_load(struct table *t, const char *path)
+/* Takes ownership of path, a malloc'd string. */
+static void table_load(struct table *t, char *path)
 {
     struct parser ps = {.path = path, .line = 1};
     ps.buf = read_file(path, &ps.len);
@@ -664,6 +679,7 @@ static void table_load(struct table *t, const char *path)
 
 static void table_free(struct table *t)
 {
+    free(t->path);
     free(t->buf);
     free(t->cells);
     free(t->lines);
@@ -1042,7 +1058,8 @@ static void nat_county(struct county *c, const struct state *st, int k,
     c->fips = st->fips * 1000 + 2 * k + 1;
     snprintf(c->name, sizeof c->name, "%s%s",
              NAME_PREFIX[k / NCOUNTY_NAMES], COUNTY_NAMES[perm[k % NCOUNTY_NAMES]]);
-    snprintf(c->short_name, sizeof c->short_name, "%s%03d", st->abbr, k + 1);
+    snprintf(c->short_name, sizeof c->short_name, "%.2s%03d", st->abbr,
+             (k + 1) % 1000);
     c->tile_row = c->tile_col = -1;
     double spread = fmin(4.0, 0.25 * sqrt((double)st->counties));
     c->lat = st->lat + spread * uniform_in(r, -1.0, 1.0);
@@ -1093,16 +1110,22 @@ static void nat_statewide2020(struct world *w)
     lr_alloc(t20, SHARE20, N20, w->st20);
 }
 
+static int national_counties(void)
+{
+    int n = 0;
+    for (int s = 0; s < 50; s++)
+        n += STATES[s].counties;
+    return n;
+}
+
 static void synth_national(struct world *w, long precincts)
 {
     struct wr_rng r;
     int perm[NCOUNTY_NAMES];
     stream(&r, w, ST_COUNTIES);
-    w->nc = 0;
-    for (int s = 0; s < 50; s++)
-        w->nc += STATES[s].counties;
+    w->nc = national_counties();
     if (precincts < w->nc || precincts > 1000000L)
-        die_input("--precincts must be between %d and 1000000", w->nc);
+        die_internal("--precincts out of range");
     w->c = xcalloc((size_t)w->nc, sizeof *w->c);
     for (int s = 0, i = 0; s < 50; s++) {
         for (int k = 0; k < NCOUNTY_NAMES; k++)
@@ -1195,7 +1218,7 @@ static void layout_towns(struct world *w, struct county *c, int *next)
     }
 }
 
-static void layout_townships(struct world *w, struct county *c, int nrural,
+static void layout_townships(struct world *w, int nrural,
                              int *next, struct wr_rng *r)
 {
     int pick[NTWP];
@@ -1209,7 +1232,6 @@ static void layout_townships(struct world *w, struct county *c, int nrural,
         p->twp = pick[k];
         snprintf(p->name, NAME_LEN, "%s Township", TOWNSHIPS[pick[k]]);
     }
-    (void)c;
 }
 
 static void layout_precincts(struct world *w)
@@ -1226,7 +1248,7 @@ static void layout_precincts(struct world *w)
         c->first = next;
         split_city(c, ncity);
         layout_towns(w, c, &next);
-        layout_townships(w, c, c->nprec - ncity, &next, &r);
+        layout_townships(w, c->nprec - ncity, &next, &r);
         for (int k = 0; k < c->nprec; k++) {
             w->p[c->first + k].county = i;
             w->p[c->first + k].num = k + 1;
@@ -1328,10 +1350,9 @@ static void add_site(struct world *w, int county_first, int first, int size,
     const struct precinct *p = &w->p[first];
     struct site *s = &w->s[w->ns];
     char name[SITE_LEN];
-    if (p->town < 0 && county_first == w->ns - 0 && wr_rng_uniform(r) < 0.0) {
-        name[0] = '\0';
-    }
-    int idx = p->town < 0 ? -1 : (size >= 3 ? 0 : (int)wr_rng_below(r, 4));
+    /* Townships meet in their hall; now and then at the county fairgrounds. */
+    int idx = p->town >= 0 ? (size >= 3 ? 0 : (int)wr_rng_below(r, 4))
+                           : (wr_rng_uniform(r) < 0.15 ? 0 : -1);
     for (;; idx++) {
         if (p->town < 0 && idx < 0)
             snprintf(name, sizeof name, "%s Township Hall", TOWNSHIPS[p->twp]);
@@ -1623,7 +1644,7 @@ struct alias_state {
 
 /* Old name for a city precinct: a number past the current ones, since
  * redistricting renumbered the town. */
-static void old_city(struct world *w, const struct county *c,
+static void old_city(const struct county *c,
                      const struct precinct *p, struct alias_state *as,
                      struct wr_rng *r, char *out, size_t cap)
 {
@@ -1637,7 +1658,6 @@ static void old_city(struct world *w, const struct county *c,
         if (tries > 1000)
             die_internal("county %d: no free old name for %s", c->fips, p->name);
     }
-    (void)w;
 }
 
 /* Old name for a township precinct: a township merged into it, or once the
@@ -1688,6 +1708,8 @@ static void alias_county(struct world *w, struct county *c, struct wr_rng *r)
 {
     struct alias_state as = {0};
     int target[MAX_ALIASES];
+    if (c->nprec > 500 || c->aliases > MAX_ALIASES)
+        die_internal("county %d: old codes 501.. would clash", c->fips);
     int k = pick_targets(c, target, r);
     for (int q = 0; q < c->nprec; q++)
         nc_add(&as.taken, w->p[c->first + q].name);
@@ -1701,7 +1723,7 @@ static void alias_county(struct world *w, struct county *c, struct wr_rng *r)
         a->old_num = 501 + j;
         a->precinct = c->first + target[j];
         if (p->town >= 0)
-            old_city(w, c, p, &as, r, a->old_name, sizeof a->old_name);
+            old_city(c, p, &as, r, a->old_name, sizeof a->old_name);
         else
             old_rural(c, p, &as, r, a->old_name, sizeof a->old_name);
         nc_add(&as.taken, a->old_name);
@@ -1776,7 +1798,7 @@ static void spoken_name(char *out, size_t cap, const char *name,
  * calls wait in a queue. */
 static int report_secs(double size_rank, int hotline, struct wr_rng *r)
 {
-    double m = 8.0 + 105.0 * size_rank + 30.0 * wr_rng_uniform(r) -
+    double m = 2.0 + 105.0 * size_rank + 30.0 * wr_rng_uniform(r) -
                8.0 * log(1.0 - wr_rng_uniform(r));
     if (hotline)
         m += 15.0 * wr_rng_uniform(r);
@@ -1784,29 +1806,30 @@ static int report_secs(double size_rank, int hotline, struct wr_rng *r)
     return (int)(s < 0 ? 0 : s > 10500 ? 10500 : s);
 }
 
-static const struct world *rank_world;
+struct ranked {
+    long reg;
+    int i;
+};
 
 static int by_reg(const void *a, const void *b)
 {
-    const struct precinct *x = &rank_world->p[*(const int *)a];
-    const struct precinct *y = &rank_world->p[*(const int *)b];
+    const struct ranked *x = a, *y = b;
     if (x->reg != y->reg)
         return (x->reg > y->reg) - (x->reg < y->reg);
-    return (*(const int *)a > *(const int *)b) - (*(const int *)a < *(const int *)b);
+    return (x->i > y->i) - (x->i < y->i);
 }
 
+/* Each precinct's place by registration, 0 (smallest) to 1 (largest). */
 static double *size_ranks(const struct world *w)
 {
-    int *idx = xcalloc((size_t)w->np, sizeof *idx);
+    struct ranked *v = xcalloc((size_t)w->np, sizeof *v);
     double *rank = xcalloc((size_t)w->np, sizeof *rank);
     for (int i = 0; i < w->np; i++)
-        idx[i] = i;
-    rank_world = w; /* qsort has no context argument in C11 */
-    qsort(idx, (size_t)w->np, sizeof *idx, by_reg);
-    rank_world = NULL;
+        v[i] = (struct ranked){w->p[i].reg, i};
+    qsort(v, (size_t)w->np, sizeof *v, by_reg);
     for (int i = 0; i < w->np; i++)
-        rank[idx[i]] = w->np > 1 ? (double)i / (w->np - 1) : 0.0;
-    free(idx);
+        rank[v[i].i] = w->np > 1 ? (double)i / (w->np - 1) : 0.0;
+    free(v);
     return rank;
 }
 
@@ -2069,6 +2092,14 @@ static void write_night(const struct world *w, const char *dir)
     free(rep);
 }
 
+static void world_free(struct world *w)
+{
+    free(w->c);
+    free(w->p);
+    free(w->s);
+    free(w->a);
+}
+
 static void generate(struct world *w, const char *out)
 {
     layout_precincts(w);
@@ -2167,12 +2198,12 @@ int main(int argc, char **argv)
         load_iowa(&w, a.data);
         iowa_alias_targets(&w);
         generate(&w, a.out);
-        if (w.np != IOWA_PRECINCTS)
-            die_internal("made %d precincts, not %d", w.np, IOWA_PRECINCTS);
     } else if (argc >= 2 && !strcmp(argv[1], "national")) {
         parse_args(argc, argv, 1, &a);
-        if (a.precincts > 1000000ULL)
-            bad_usage("%s", "--precincts must be at most 1000000");
+        if (a.precincts < (unsigned long long)national_counties() ||
+            a.precincts > 1000000ULL)
+            bad_usage("%s", "--precincts must be between 3142 (one per "
+                            "county) and 1000000");
         w.seed = a.seed;
         w.contest = &NATIONAL_CONTEST;
         synth_national(&w, (long)a.precincts);
@@ -2180,5 +2211,6 @@ int main(int argc, char **argv)
     } else {
         bad_usage("%s", argc >= 2 ? "unknown command" : "no command given");
     }
+    world_free(&w);
     return 0;
 }
