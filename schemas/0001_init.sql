@@ -19,6 +19,7 @@ CREATE TABLE counties (
   registered_rep INTEGER NOT NULL CHECK (registered_rep >= 0)
 );
 CREATE INDEX counties_norm_name ON counties(norm_name);
+CREATE INDEX counties_short_name ON counties(short_name);
 
 -- A caucus site is one room; four or more precincts in it make a super site.
 CREATE TABLE sites (

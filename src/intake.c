@@ -19,8 +19,8 @@
  * small enough that validators waiting on the write lock do not notice. */
 #define BATCH 512
 
-enum { ST_FIND, ST_CURRENT, ST_SUPERSEDE, ST_INSERT, ST_VOTE, ST_UNMATCHED,
-       ST_QUARANTINE, ST_COUNT };
+enum { ST_FIND, ST_CURRENT, ST_SUPERSEDE, ST_INSERT, ST_UNMATCHED, ST_QUARANTINE,
+       ST_COUNT };
 
 static const char *const sql[ST_COUNT] = {
 	[ST_FIND] = "SELECT content_hash, origin, line FROM submissions"
@@ -33,7 +33,6 @@ static const char *const sql[ST_COUNT] = {
 	              " reported_at, reported_at_s, received_at, total, revision,"
 	              " supersedes, state, origin, line, raw) VALUES (?1, ?2, ?3, ?4,"
 	              " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
-	[ST_VOTE] = "INSERT INTO votes (submission, candidate, votes) VALUES (?1, ?2, ?3)",
 	[ST_UNMATCHED] = "INSERT INTO unmatched (submission, county_fips, name,"
 	                 " suggestions) VALUES (?1, nullif(?2, ''), ?3, ?4)",
 	[ST_QUARANTINE] = "INSERT OR IGNORE INTO quarantine (origin, line, raw,"
@@ -47,6 +46,7 @@ struct wr_intake {
 	struct wr_contest contest;
 	struct wr_resolver *resolver;
 	sqlite3_stmt *st[ST_COUNT];
+	sqlite3_stmt *votes;         /* one row per candidate, in one statement */
 	int pending;                 /* records in the open transaction */
 	struct wr_intake_counts counts;
 };
@@ -56,6 +56,16 @@ const char *wr_outcome_name(enum wr_outcome o)
 	static const char *names[] = { "accepted", "duplicate", "revised",
 	                               "unmatched", "quarantined" };
 	return o < WR_OUTCOMES ? names[o] : "?";
+}
+
+static int prepare_votes(struct wr_intake *in, struct wr_err *err)
+{
+	char sql[64 + WR_MAX_CANDIDATES * 24] = "INSERT INTO votes (submission, candidate, votes) VALUES ";
+
+	for (size_t i = 0; i < in->contest.ncand; i++)
+		snprintf(sql + strlen(sql), sizeof sql - strlen(sql), "%s(?1, ?%zu, ?%zu)",
+		         i ? ", " : "", 2 + 2 * i, 3 + 2 * i);
+	return wr_store_prepare(in->s, &in->votes, sql, err);
 }
 
 int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
@@ -75,6 +85,8 @@ int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
 	for (int i = 0; i < ST_COUNT; i++)
 		if (wr_store_prepare(s, &in->st[i], sql[i], err) != WR_OK)
 			goto fail;
+	if (prepare_votes(in, err) != WR_OK)
+		goto fail;
 	*out = in;
 	return WR_OK;
 fail:
@@ -103,6 +115,7 @@ int wr_intake_close(struct wr_intake *in, struct wr_err *err)
 	rc = wr_intake_flush(in, err);
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(in->st[i]);
+	sqlite3_finalize(in->votes);
 	wr_resolver_close(in->resolver);
 	free(in);
 	return rc;
@@ -238,20 +251,20 @@ static void bind_submission(sqlite3_stmt *st, const struct wr_submission *sub,
 	sqlite3_bind_blob(st, 18, at->buf, (int)at->len, SQLITE_STATIC);
 }
 
+/* One statement for all candidates: a statement run costs more than a row. */
 static int store_votes(struct wr_intake *in, int64_t id, const struct wr_submission *sub,
                        struct wr_err *err)
 {
-	sqlite3_stmt *st = in->st[ST_VOTE];
+	sqlite3_stmt *st = in->votes;
 
+	sqlite3_bind_int64(st, 1, id);
 	for (size_t i = 0; i < sub->nvotes; i++) {
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, in->contest.cand[i].id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, sub->votes[i]);
-		if (run(in, st, "storing votes", err) != WR_OK)
-			return WR_ESTORE;
+		sqlite3_bind_text(st, (int)(2 + 2 * i), in->contest.cand[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, (int)(3 + 2 * i), sub->votes[i]);
 	}
-	return WR_OK;
+	return run(in, st, "storing votes", err);
 }
+
 
 static int store_unmatched(struct wr_intake *in, int64_t id,
                            const struct wr_submission *sub,
@@ -270,7 +283,10 @@ static int store_unmatched(struct wr_intake *in, int64_t id,
 	sqlite3_bind_text(st, 2, res->county_fips, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, sugg, -1, SQLITE_STATIC);
-	if (in->log)
+	if (in->log && sub->county[0] && !res->county_fips[0])
+		fprintf(in->log, "%s:%ld: unmatched: county \"%s\" is not known; closest "
+		        "precincts by name: %s\n", at->origin, at->line, sub->county, sugg);
+	else if (in->log)
 		fprintf(in->log, "%s:%ld: unmatched: precinct \"%s\" is not known; closest: %s\n",
 		        at->origin, at->line, name, sugg);
 	return run(in, st, "queueing an unmatched tally", err);
@@ -471,9 +487,13 @@ static int ingest_entry(struct wr_intake *in, const char *dir, const char *name,
 	int rc;
 
 	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode) || !wanted(name)) {
+	if (stat(path, &sb) != 0)
+		return wr_errf(err, WR_EIO, "%s: %s", path, strerror(errno));
+	if (!S_ISREG(sb.st_mode) || !wanted(name)) {
 		if (in->log && name[0] != '.')
-			fprintf(in->log, "%s: skipped: not a .ndjson, .jsonl or .json file\n", path);
+			fprintf(in->log, "%s: skipped: %s\n", path,
+			        S_ISDIR(sb.st_mode) ? "a directory (not read recursively)"
+			                            : "not a .ndjson, .jsonl or .json file");
 		return WR_OK;
 	}
 	rc = ingest_file(in, path, err);

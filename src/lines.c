@@ -4,12 +4,16 @@
 #include "warroom/alloc.h"
 #include "warroom/lines.h"
 
+/* Room beyond the limit for a BOM and a CR, so a record of exactly `limit`
+ * bytes is not called too long because of what surrounds it. */
+#define SLACK 4
+
 void wr_lines_init(struct wr_lines *lr, FILE *f, size_t limit)
 {
 	memset(lr, 0, sizeof *lr);
 	lr->f = f;
 	lr->limit = limit;
-	lr->buf = wr_xmalloc(limit + 1);
+	lr->buf = wr_xmalloc(limit + SLACK + 1);
 }
 
 void wr_lines_free(struct wr_lines *lr)
@@ -18,9 +22,11 @@ void wr_lines_free(struct wr_lines *lr)
 	lr->buf = NULL;
 }
 
+/* A BOM starts any line, not only the first: files exported on Windows and
+ * joined with cat carry one per file. */
 static void strip_bom(struct wr_lines *lr)
 {
-	if (lr->lineno == 1 && lr->len >= 3 && memcmp(lr->buf, "\xEF\xBB\xBF", 3) == 0) {
+	if (lr->len >= 3 && memcmp(lr->buf, "\xEF\xBB\xBF", 3) == 0) {
 		memmove(lr->buf, lr->buf + 3, lr->len - 3);
 		lr->len -= 3;
 		lr->full_len -= 3;
@@ -29,11 +35,12 @@ static void strip_bom(struct wr_lines *lr)
 
 int wr_lines_next(struct wr_lines *lr)
 {
-	int c = EOF;
+	size_t cap = lr->limit + SLACK;
+	int c;
 
 	lr->len = lr->full_len = 0;
 	while ((c = getc_unlocked(lr->f)) != EOF && c != '\n') {
-		if (lr->len < lr->limit)
+		if (lr->len < cap)
 			lr->buf[lr->len++] = (char)c;
 		lr->full_len++;
 	}
@@ -42,11 +49,14 @@ int wr_lines_next(struct wr_lines *lr)
 	if (c == EOF && lr->full_len == 0)
 		return 0;
 	lr->lineno++;
-	if (lr->len > 0 && lr->len == lr->full_len && lr->buf[lr->len - 1] == '\r') {
+	/* A CR is known to end the line only when the whole line was kept. */
+	if (lr->len == lr->full_len && lr->len > 0 && lr->buf[lr->len - 1] == '\r') {
 		lr->len--;
 		lr->full_len--;
 	}
-	lr->buf[lr->len] = '\0';
 	strip_bom(lr);
+	if (lr->len > lr->limit)
+		lr->len = lr->limit;
+	lr->buf[lr->len] = '\0';
 	return 1;
 }

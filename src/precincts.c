@@ -143,8 +143,9 @@ int wr_resolver_open(struct wr_resolver **out, struct wr_store *s, struct wr_err
 	        " JOIN precincts p ON p.id = a.precinct_id"
 	        " WHERE a.county_fips = ?1 AND a.norm_old_name = ?2", err) ||
 	    wr_store_prepare(s, &r->county,
-	        "SELECT fips FROM counties WHERE fips = ?1 OR norm_name = ?2"
-	        " OR upper(short_name) = upper(?1) LIMIT 1", err) ||
+	        "SELECT fips FROM counties WHERE fips = ?1 UNION ALL"
+	        " SELECT fips FROM counties WHERE norm_name = ?2 UNION ALL"
+	        " SELECT fips FROM counties WHERE short_name = upper(?1) LIMIT 1", err) ||
 	    wr_store_prepare(s, &r->in_county,
 	        "SELECT code, norm_name FROM precincts WHERE county_fips = ?1"
 	        " UNION ALL SELECT p.code, a.norm_old_name FROM precinct_aliases a"

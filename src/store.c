@@ -122,7 +122,8 @@ static int configure(struct wr_store *s, struct wr_err *err)
 	 * durable against a killed process, which is the crash we design for. */
 	return exec(s, "PRAGMA journal_mode = WAL;"
 	               "PRAGMA synchronous = NORMAL;"
-	               "PRAGMA foreign_keys = ON;", err);
+	               "PRAGMA foreign_keys = ON;"
+	               "PRAGMA cache_size = -32768;", err);
 }
 
 int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err)

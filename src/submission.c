@@ -1,4 +1,5 @@
 #include <jansson.h>
+#include <math.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
@@ -47,18 +48,32 @@ static int text(const char *field, const json_t *v, char *dst, size_t n,
 	return WR_OK;
 }
 
+/* Counts are bounded so that no sum over a night can overflow 64 bits. */
+#define MAX_COUNT 1000000000LL
+
 static int count(const char *field, const json_t *v, int64_t *out, struct wr_err *err)
 {
-	if (json_is_real(v))
-		return wr_err_field(err, WR_EINVAL, field,
-		                    "expected a whole number of votes, got %g",
-		                    json_real_value(v));
+	double d;
+
+	if (json_is_real(v)) {
+		/* 40.0 is a whole number as JSON Schema reads it; 12.5 is not. */
+		d = json_real_value(v);
+		if (d != (double)(long long)d || d < 0 || d > (double)MAX_COUNT)
+			return wr_err_field(err, WR_EINVAL, field,
+			                    "expected a whole number of votes, got %.17g", d);
+		*out = (int64_t)d;
+		return WR_OK;
+	}
 	if (!json_is_integer(v))
 		return wr_err_field(err, WR_EINVAL, field,
 		                    "expected a non-negative integer, got %s", type_name(v));
 	if (json_integer_value(v) < 0)
 		return wr_err_field(err, WR_EINVAL, field, "is negative (%lld)",
 		                    (long long)json_integer_value(v));
+	if (json_integer_value(v) > MAX_COUNT)
+		return wr_err_field(err, WR_EINVAL, field,
+		                    "%lld is beyond any precinct (at most %lld)",
+		                    (long long)json_integer_value(v), MAX_COUNT);
 	*out = json_integer_value(v);
 	return WR_OK;
 }
@@ -217,17 +232,21 @@ static const struct field {
 };
 #define NFIELDS (sizeof fields / sizeof fields[0])
 
+static int field_known(const char *key)
+{
+	for (size_t i = 0; i < NFIELDS; i++)
+		if (strcmp(fields[i].name, key) == 0)
+			return 1;
+	return 0;
+}
+
 static int check_unknown_keys(json_t *root, struct wr_err *err)
 {
 	const char *key;
 	json_t *val;
 
 	json_object_foreach(root, key, val) {
-		size_t i = 0;
-
-		while (i < NFIELDS && strcmp(fields[i].name, key) != 0)
-			i++;
-		if (i == NFIELDS)
+		if (!field_known(key))
 			return wr_err_field(err, WR_EINVAL, key,
 			                    "unknown field (a misspelling?); the schema has "
 			                    "submission_id, source, precinct, county, "
@@ -252,14 +271,13 @@ static int check_fields(json_t *root, struct wr_submission *s,
 		if (fields[i].check(v, s, c, now, err) != WR_OK)
 			return WR_EINVAL;
 	}
-	if (!s->precinct[0] && !(s->county[0] && s->precinct_name[0]))
-		return wr_err_field(err, WR_EINVAL, "precinct",
-		                    "missing: give precinct (its code) or county and "
-		                    "precinct_name");
-	if ((s->county[0] != 0) != (s->precinct_name[0] != 0) && !s->precinct[0])
+	if (s->precinct[0] || (s->county[0] && s->precinct_name[0]))
+		return WR_OK;
+	if (s->county[0] || s->precinct_name[0])
 		return wr_err_field(err, WR_EINVAL, s->county[0] ? "precinct_name" : "county",
 		                    "missing: county and precinct_name go together");
-	return WR_OK;
+	return wr_err_field(err, WR_EINVAL, "precinct",
+	                    "missing: give precinct (its code) or county and precinct_name");
 }
 
 /* The hash covers what the tally means, not how it was spelled, so the same
@@ -292,11 +310,53 @@ static int check_bytes(const char *buf, size_t len, struct wr_err *err)
 		return wr_errf(err, WR_EINVAL, "record is %zu bytes; at most %d allowed",
 		               len, WR_RECORD_MAX);
 	if (nul)
-		return wr_errf(err, WR_EINVAL, "NUL byte at column %zu; a record is text",
+		return wr_errf(err, WR_EINVAL, "NUL byte at column %zu; a record is UTF-8 "
+		               "text (a file saved as UTF-16 looks like this)",
 		               (size_t)(nul - buf) + 1);
 	if (!wr_utf8_valid(buf, len, &bad))
 		return wr_errf(err, WR_EINVAL, "invalid UTF-8 at column %zu", bad + 1);
 	return WR_OK;
+}
+
+/* Finds the field holding a number past 64 bits: jansson reports only a
+ * column, so parse again reading integers as reals and look for it. */
+static void name_overflow(const char *buf, size_t len, int column, struct wr_err *err)
+{
+	json_t *root = json_loadb(buf, len, JSON_DECODE_INT_AS_REAL, NULL);
+	const char *key, *where = NULL;
+	json_t *v;
+	char field[WR_ID_MAX + 8];
+
+	json_object_foreach(root, key, v) {
+		if (json_is_real(v) && fabs(json_real_value(v)) >= 9.2e18)
+			where = key;
+	}
+	json_object_foreach(json_object_get(root, "votes"), key, v) {
+		if (json_is_real(v) && fabs(json_real_value(v)) >= 9.2e18) {
+			snprintf(field, sizeof field, "votes.%.50s", key);
+			where = field;
+		}
+	}
+	if (where)
+		wr_err_field(err, WR_EINVAL, where, "number beyond the 64-bit range");
+	else
+		wr_errf(err, WR_EINVAL, "number beyond the 64-bit range at column %d", column);
+	json_decref(root);
+}
+
+/* jansson says "duplicate object key near '"total"'"; name the field. */
+static void name_duplicate(const char *text, struct wr_err *err)
+{
+	const char *q = strstr(text, "'\"");
+	char key[WR_ID_MAX] = "", field[WR_ID_MAX + 8];
+	size_t i = 0;
+
+	for (q = q ? q + 2 : ""; *q && *q != '"' && i + 1 < sizeof key; q++)
+		key[i++] = *q;
+	key[i] = '\0';
+	snprintf(field, sizeof field, "%s%s", field_known(key) ? "" : "votes.", key);
+	wr_err_field(err, WR_EINVAL, field,
+	             "appears twice in the record; which one is meant is unknown");
 }
 
 static json_t *load_json(const char *buf, size_t len, struct wr_err *err)
@@ -306,8 +366,9 @@ static json_t *load_json(const char *buf, size_t len, struct wr_err *err)
 
 	if (!root) {
 		if (strstr(je.text, "too big"))
-			wr_errf(err, WR_EINVAL, "number beyond the 64-bit range at column %d",
-			        je.column);
+			name_overflow(buf, len, je.column, err);
+		else if (strstr(je.text, "duplicate object key"))
+			name_duplicate(je.text, err);
 		else
 			wr_errf(err, WR_EINVAL, "not valid JSON at column %d: %s", je.column,
 			        je.text);
