@@ -11,7 +11,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CFLAGS  ?= -O2 -g
 STD     := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-           -fno-sanitize-recover=all
+           -fsanitize=float-cast-overflow -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
 CMD_SRC := $(wildcard src/cmd/*.c) src/main.c

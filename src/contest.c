@@ -136,6 +136,8 @@ static int parse_contest(const char *path, struct wr_contest *c, char *opens,
 	int rc;
 
 	memset(c, 0, sizeof *c);
+	if (!root && je.line < 1)
+		return wr_errf(err, WR_EINVAL, "%s: %s", path, je.text);
 	if (!root)
 		return wr_errf(err, WR_EINVAL, "%s:%d:%d: %s", path, je.line, je.column, je.text);
 	rc = json_text(root, "id", c->id, sizeof c->id, path, err);
@@ -191,6 +193,45 @@ static int store_contest(struct wr_store *s, const struct wr_contest *c,
 	return rc;
 }
 
+static int exec_id(struct wr_store *s, const char *sql, const char *id)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		return SQLITE_ERROR;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+/* A candidate the new file leaves out (a withdrawal before the night) is
+ * removed; once a tally counts votes for it, the store refuses. */
+static int drop_candidates(struct wr_store *s, const struct wr_contest *c,
+                           struct wr_err *err)
+{
+	sqlite3_stmt *st;
+	int rc = WR_OK, step;
+
+	if (wr_store_prepare(s, &st, "SELECT id, EXISTS (SELECT 1 FROM votes v WHERE"
+	                             " v.candidate = candidates.id) FROM candidates", err))
+		return WR_ESTORE;
+	while (rc == WR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		if (wr_contest_find(c, id) >= 0)
+			continue;
+		if (sqlite3_column_int(st, 1))
+			rc = wr_errf(err, WR_ECONFLICT, "contest.json leaves out candidate "
+			             "\"%s\", but stored tallies have votes for it", id);
+		else if (exec_id(s, "DELETE FROM candidates WHERE id = ?1", id) != SQLITE_DONE)
+			rc = wr_store_fail(s, err, "removing a candidate");
+	}
+	sqlite3_finalize(st);
+	return rc;
+}
+
 static int store_candidates(struct wr_store *s, const struct wr_contest *c,
                             struct wr_err *err)
 {
@@ -203,6 +244,8 @@ static int store_candidates(struct wr_store *s, const struct wr_contest *c,
 	if (!rc && sqlite3_exec(s->db, "UPDATE candidates SET position = -1 - position",
 	                        NULL, NULL, NULL) != SQLITE_OK)
 		rc = wr_store_fail(s, err, "renumbering candidates");
+	if (!rc)
+		rc = drop_candidates(s, c, err);
 	for (size_t i = 0; !rc && i < c->ncand; i++) {
 		sqlite3_bind_text(st, 1, c->cand[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->cand[i].name, -1, SQLITE_STATIC);

@@ -93,6 +93,18 @@ static int read_row(struct wr_csv *c, struct wr_err *err)
 	return 1;
 }
 
+/* Spreadsheets export "CSV UTF-8" with a byte-order mark, which would
+ * otherwise become an invisible part of the first column's name. */
+static void skip_bom(FILE *f)
+{
+	unsigned char b[3];
+	size_t n = fread(b, 1, 3, f);
+
+	if (n == 3 && b[0] == 0xef && b[1] == 0xbb && b[2] == 0xbf)
+		return;
+	rewind(f);
+}
+
 int wr_csv_open(struct wr_csv **out, const char *path, struct wr_err *err)
 {
 	struct wr_csv *c = wr_xcalloc(1, sizeof *c);
@@ -105,6 +117,7 @@ int wr_csv_open(struct wr_csv **out, const char *path, struct wr_err *err)
 		wr_csv_close(c);
 		return WR_EIO;
 	}
+	skip_bom(c->f);
 	switch (read_row(c, err)) {
 	case 1:
 		break;

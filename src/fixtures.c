@@ -15,9 +15,10 @@
 
 struct loader {
 	struct wr_store *s;
+	const char *file;
 	struct wr_csv *c;
 	size_t col[MAX_COLS];
-	sqlite3_stmt *st, *check;
+	sqlite3_stmt *st, *check, *seen;
 	struct wr_err *err;
 };
 
@@ -32,6 +33,28 @@ static int bad(struct loader *l, int i, const char *why)
 {
 	return wr_errf(l->err, WR_EINVAL, "%s:%ld: column %zu (\"%s\"): %s",
 	               wr_csv_path(l->c), wr_csv_line(l->c), l->col[i] + 1, f(l, i), why);
+}
+
+/* An upsert would let a repeated key silently replace the row before it,
+ * losing a precinct from the list; a key may appear once per file. */
+static int once(struct loader *l, int i)
+{
+	sqlite3_stmt *st = l->seen;
+	long first = 0;
+	int rc;
+
+	sqlite3_bind_text(st, 1, l->file, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, f(l, i), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 3, wr_csv_line(l->c));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		first = sqlite3_column_int(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW)
+		return wr_store_fail(l->s, l->err, "checking fixture keys");
+	if (first != wr_csv_line(l->c))
+		return bad(l, i, "appears twice in the file");
+	return WR_OK;
 }
 
 static int need(struct loader *l, int i)
@@ -82,6 +105,22 @@ static int bind_int(struct loader *l, int param, int col, long long lo, long lon
 	return WR_OK;
 }
 
+static int bind_real(struct loader *l, int param, int col, double lo, double hi)
+{
+	char *end;
+	double v;
+
+	if (!f(l, col)[0]) {
+		sqlite3_bind_null(l->st, param);
+		return WR_OK;
+	}
+	v = strtod(f(l, col), &end);
+	if (*end || v < lo || v > hi)
+		return bad(l, col, "not a number in range");
+	sqlite3_bind_double(l->st, param, v);
+	return WR_OK;
+}
+
 static void bind_norm(struct loader *l, int param, int col)
 {
 	char norm[WR_NORM_MAX];
@@ -92,7 +131,7 @@ static void bind_norm(struct loader *l, int param, int col)
 
 static int county_row(struct loader *l)
 {
-	if (need(l, 0) || need(l, 1) || need(l, 2))
+	if (need(l, 0) || need(l, 1) || need(l, 2) || once(l, 0))
 		return WR_EINVAL;
 	bind(l, 1, 0);
 	bind(l, 2, 1);
@@ -101,14 +140,14 @@ static int county_row(struct loader *l)
 	if (bind_int(l, 5, 3, 0, 99, 1) || bind_int(l, 6, 4, 0, 99, 1) ||
 	    bind_int(l, 9, 7, 0, 100000000, 0))
 		return WR_EINVAL;
-	sqlite3_bind_double(l->st, 7, atof(f(l, 5)));
-	sqlite3_bind_double(l->st, 8, atof(f(l, 6)));
+	if (bind_real(l, 7, 5, -90, 90) || bind_real(l, 8, 6, -180, 180))
+		return WR_EINVAL;
 	return step(l);
 }
 
 static int site_row(struct loader *l)
 {
-	if (need(l, 0) || need(l, 2))
+	if (need(l, 0) || need(l, 2) || once(l, 0))
 		return WR_EINVAL;
 	if (!exists(l, f(l, 1)))
 		return bad(l, 1, "no such county in counties.csv");
@@ -120,7 +159,7 @@ static int site_row(struct loader *l)
 
 static int precinct_row(struct loader *l)
 {
-	if (need(l, 0) || need(l, 2))
+	if (need(l, 0) || need(l, 2) || once(l, 0))
 		return WR_EINVAL;
 	if (!exists(l, f(l, 1)))
 		return bad(l, 1, "no such county in counties.csv");
@@ -211,13 +250,16 @@ static int open_table(struct loader *l, const struct table *t, const char *path)
 		return WR_ESTORE;
 	if (t->check && wr_store_prepare(l->s, &l->check, t->check, l->err) != WR_OK)
 		return WR_ESTORE;
-	return WR_OK;
+	return wr_store_prepare(l->s, &l->seen,
+	                        "INSERT INTO temp.fixture_keys VALUES (?1, ?2, ?3)"
+	                        " ON CONFLICT DO UPDATE SET line = line RETURNING line",
+	                        l->err);
 }
 
 static int load_table(struct wr_store *s, const char *dir, const struct table *t,
                       long *count, struct wr_err *err)
 {
-	struct loader l = { .s = s, .err = err };
+	struct loader l = { .s = s, .file = t->file, .err = err };
 	char path[PATH_MAX];
 	int rc;
 
@@ -232,6 +274,7 @@ static int load_table(struct wr_store *s, const char *dir, const struct table *t
 	}
 	sqlite3_finalize(l.st);
 	sqlite3_finalize(l.check);
+	sqlite3_finalize(l.seen);
 	wr_csv_close(l.c);
 	return rc < 0 ? rc : WR_OK;
 }
@@ -250,7 +293,10 @@ static int load_tables(struct wr_store *s, const char *dir, struct wr_fixture_co
 	                   &n->baselines };
 
 	/* Operators' aliases survive a reload; the file's are replaced whole. */
-	if (exec(s, "DELETE FROM precinct_aliases WHERE origin = 'fixture'", err))
+	if (exec(s, "DELETE FROM precinct_aliases WHERE origin = 'fixture'", err) ||
+	    exec(s, "CREATE TEMP TABLE IF NOT EXISTS fixture_keys (file TEXT, key TEXT,"
+	            " line INTEGER, PRIMARY KEY (file, key))", err) ||
+	    exec(s, "DELETE FROM temp.fixture_keys", err))
 		return WR_ESTORE;
 	for (size_t i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		if (load_table(s, dir, &tables[i], counts[i], err) != WR_OK)

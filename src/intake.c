@@ -48,7 +48,8 @@ struct wr_intake {
 	sqlite3_stmt *st[ST_COUNT];
 	sqlite3_stmt *votes;         /* one row per candidate, in one statement */
 	int pending;                 /* records in the open transaction */
-	struct wr_intake_counts counts;
+	/* counts include the open batch; a rollback takes `uncommitted` back out */
+	struct wr_intake_counts uncommitted, counts;
 };
 
 const char *wr_outcome_name(enum wr_outcome o)
@@ -72,6 +73,7 @@ int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
                    struct wr_err *err)
 {
 	struct wr_intake *in = wr_xcalloc(1, sizeof *in);
+	int rc;
 
 	in->s = s;
 	in->log = log;
@@ -79,30 +81,40 @@ int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
 		free(in);
 		return wr_errf(err, WR_EIO, "libsodium could not initialise");
 	}
-	if (wr_contest_load(s, &in->contest, err) != WR_OK ||
-	    wr_resolver_open(&in->resolver, s, err) != WR_OK)
+	if ((rc = wr_contest_load(s, &in->contest, err)) != WR_OK ||
+	    (rc = wr_resolver_open(&in->resolver, s, err)) != WR_OK)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
-		if (wr_store_prepare(s, &in->st[i], sql[i], err) != WR_OK)
+		if ((rc = wr_store_prepare(s, &in->st[i], sql[i], err)) != WR_OK)
 			goto fail;
-	if (prepare_votes(in, err) != WR_OK)
+	if ((rc = prepare_votes(in, err)) != WR_OK)
 		goto fail;
 	*out = in;
 	return WR_OK;
 fail:
 	wr_intake_close(in, NULL);
-	return WR_ESTORE;
+	return rc;
+}
+
+static void discard(struct wr_intake *in)
+{
+	wr_store_rollback(in->s);
+	in->pending = 0;
+	for (int i = 0; i < WR_OUTCOMES; i++)
+		in->counts.n[i] -= in->uncommitted.n[i];
+	memset(&in->uncommitted, 0, sizeof in->uncommitted);
 }
 
 int wr_intake_flush(struct wr_intake *in, struct wr_err *err)
 {
 	if (in->pending == 0)
 		return WR_OK;
-	in->pending = 0;
 	if (wr_store_commit(in->s, err) != WR_OK) {
-		wr_store_rollback(in->s);
+		discard(in);
 		return WR_ESTORE;
 	}
+	memset(&in->uncommitted, 0, sizeof in->uncommitted);
+	in->pending = 0;
 	return WR_OK;
 }
 
@@ -381,10 +393,10 @@ int wr_intake_record(struct wr_intake *in, const char *origin, long line,
 		return WR_ESTORE;
 	if (classify(in, &at, full_len, t, outcome, err) != WR_OK) {
 		/* The whole open batch is undone; a rerun redoes it exactly once. */
-		wr_store_rollback(in->s);
-		in->pending = 0;
+		discard(in);
 		return WR_ESTORE;
 	}
+	in->uncommitted.n[*outcome]++;
 	in->counts.n[*outcome]++;
 	return in->pending >= BATCH ? wr_intake_flush(in, err) : WR_OK;
 }

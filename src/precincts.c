@@ -57,12 +57,20 @@ static size_t next_token(const char **p, char *tok, size_t n)
 
 	while (**p && !isalnum((unsigned char)**p) && !((unsigned char)**p & 0x80))
 		(*p)++;
-	/* An apostrophe joins rather than splits: "O'Brien" is "obrien". */
-	while (**p && (isalnum((unsigned char)**p) || ((unsigned char)**p & 0x80) ||
-	               (**p == '\'' && k > 0))) {
-		if (**p != '\'' && k + 1 < n)
-			tok[k++] = (char)tolower((unsigned char)**p);
-		(*p)++;
+	/* An apostrophe joins rather than splits: "O'Brien" is "obrien", and so
+	 * is the typographic O’Brien a phone keyboard types. */
+	for (;;) {
+		if (k > 0 && **p == '\'') {
+			(*p)++;
+		} else if (k > 0 && strncmp(*p, "\xE2\x80\x99", 3) == 0) {
+			*p += 3;
+		} else if (**p && (isalnum((unsigned char)**p) || ((unsigned char)**p & 0x80))) {
+			if (k + 1 < n)
+				tok[k++] = (char)tolower((unsigned char)**p);
+			(*p)++;
+		} else {
+			break;
+		}
 	}
 	tok[k] = '\0';
 	return k;

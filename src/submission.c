@@ -58,7 +58,7 @@ static int count(const char *field, const json_t *v, int64_t *out, struct wr_err
 	if (json_is_real(v)) {
 		/* 40.0 is a whole number as JSON Schema reads it; 12.5 is not. */
 		d = json_real_value(v);
-		if (d != (double)(long long)d || d < 0 || d > (double)MAX_COUNT)
+		if (d < 0 || d > (double)MAX_COUNT || d != floor(d))
 			return wr_err_field(err, WR_EINVAL, field,
 			                    "expected a whole number of votes, got %.17g", d);
 		*out = (int64_t)d;
@@ -84,12 +84,21 @@ static int f_id(const json_t *v, struct wr_submission *s, const struct wr_contes
 	(void)c, (void)now;
 	if (text("submission_id", v, s->submission_id, sizeof s->submission_id, err))
 		return WR_EINVAL;
-	for (const char *p = s->submission_id; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-		            "0123456789._:@/-", *p))
+	for (const char *p = s->submission_id; *p; p++) {
+		if (strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+		           "0123456789._:@/-", *p))
+			continue;
+		/* A message must stay valid UTF-8, so a non-ASCII byte is shown
+		 * as a number, not cut out of its character. */
+		if ((unsigned char)*p >= 0x80)
 			return wr_err_field(err, WR_EINVAL, "submission_id",
-			                    "\"%s\" has '%c'; use letters, digits and ._:@/-",
-			                    s->submission_id, *p);
+			                    "has a non-ASCII character at offset %d; use "
+			                    "letters, digits and ._:@/-",
+			                    (int)(p - s->submission_id));
+		return wr_err_field(err, WR_EINVAL, "submission_id",
+		                    "\"%s\" has '%c'; use letters, digits and ._:@/-",
+		                    s->submission_id, *p);
+	}
 	return WR_OK;
 }
 
@@ -185,10 +194,12 @@ static int f_votes(const json_t *v, struct wr_submission *s, const struct wr_con
 	json_object_foreach((json_t *)v, key, val) {
 		int i = wr_contest_find(c, key);
 
-		snprintf(field, sizeof field, "votes.%.60s", key);
+		int n = wr_utf8_prefix(key, 60);
+
+		snprintf(field, sizeof field, "votes.%.*s", n, key);
 		if (i < 0)
 			return wr_err_field(err, WR_EINVAL, field,
-			                    "unknown candidate \"%.60s\" in contest %s", key,
+			                    "unknown candidate \"%.*s\" in contest %s", n, key,
 			                    c->id);
 		if (count(field, val, &s->votes[i], err))
 			return WR_EINVAL;
@@ -333,7 +344,7 @@ static void name_overflow(const char *buf, size_t len, int column, struct wr_err
 	}
 	json_object_foreach(json_object_get(root, "votes"), key, v) {
 		if (json_is_real(v) && fabs(json_real_value(v)) >= 9.2e18) {
-			snprintf(field, sizeof field, "votes.%.50s", key);
+			snprintf(field, sizeof field, "votes.%.*s", wr_utf8_prefix(key, 50), key);
 			where = field;
 		}
 	}
@@ -344,17 +355,42 @@ static void name_overflow(const char *buf, size_t len, int column, struct wr_err
 	json_decref(root);
 }
 
-/* jansson says "duplicate object key near '"total"'"; name the field. */
-static void name_duplicate(const char *text, struct wr_err *err)
+/* Object nesting at byte pos: 1 for the record's own keys, 2 inside votes. */
+static int depth_at(const char *buf, size_t pos)
 {
-	const char *q = strstr(text, "'\"");
-	char key[WR_ID_MAX] = "", field[WR_ID_MAX + 8];
-	size_t i = 0;
+	int depth = 0, in_string = 0;
 
-	for (q = q ? q + 2 : ""; *q && *q != '"' && i + 1 < sizeof key; q++)
-		key[i++] = *q;
-	key[i] = '\0';
-	snprintf(field, sizeof field, "%s%s", field_known(key) ? "" : "votes.", key);
+	for (size_t i = 0; i < pos; i++) {
+		if (in_string) {
+			if (buf[i] == '\\')
+				i++;
+			else if (buf[i] == '"')
+				in_string = 0;
+		} else if (buf[i] == '"') {
+			in_string = 1;
+		} else if (buf[i] == '{') {
+			depth++;
+		} else if (buf[i] == '}') {
+			depth--;
+		}
+	}
+	return depth;
+}
+
+/* jansson says "duplicate object key near '"total"'"; name the field. */
+static void name_duplicate(const char *buf, const json_error_t *je, struct wr_err *err)
+{
+	const char *q = strstr(je->text, "'\"");
+	const char *end;
+	char field[WR_ID_MAX + 8];
+	size_t len;
+
+	q = q ? q + 2 : "";
+	end = strchr(q, '"');
+	len = end ? (size_t)(end - q) : strlen(q);
+	snprintf(field, sizeof field, "%s%.*s",
+	         depth_at(buf, (size_t)je->position) > 1 ? "votes." : "",
+	         wr_utf8_prefix(q, len < 50 ? len : 50), q);
 	wr_err_field(err, WR_EINVAL, field,
 	             "appears twice in the record; which one is meant is unknown");
 }
@@ -368,7 +404,7 @@ static json_t *load_json(const char *buf, size_t len, struct wr_err *err)
 		if (strstr(je.text, "too big"))
 			name_overflow(buf, len, je.column, err);
 		else if (strstr(je.text, "duplicate object key"))
-			name_duplicate(je.text, err);
+			name_duplicate(buf, &je, err);
 		else
 			wr_errf(err, WR_EINVAL, "not valid JSON at column %d: %s", je.column,
 			        je.text);

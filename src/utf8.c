@@ -1,3 +1,5 @@
+#include <string.h>
+
 #include "warroom/utf8.h"
 
 /* Length of the sequence starting with lead byte b and the allowed range of
@@ -50,4 +52,14 @@ fail:
 	if (bad)
 		*bad = i;
 	return false;
+}
+
+int wr_utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	if (n == max && s[n] != '\0')
+		while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+			n--;
+	return (int)n;
 }

@@ -48,6 +48,7 @@ int wr_intake_path(struct wr_intake *in, const char *path, struct wr_err *err);
 /* Makes everything ingested so far durable. */
 int wr_intake_flush(struct wr_intake *in, struct wr_err *err);
 
+/* Records counted so far; a batch undone by a store failure is taken out. */
 const struct wr_intake_counts *wr_intake_counts(const struct wr_intake *in);
 const char *wr_outcome_name(enum wr_outcome o);
 

@@ -1,0 +1,638 @@
+/* Fixture loading puts the precinct list in the store. A wrong list must
+ * be refused whole with file and line named and the store left exactly as
+ * it was (never half loaded); a reload must update in place and keep every
+ * stored tally. Broken fixture sets are copies of tests/data/mini with one
+ * thing broken each. */
+#include "testutil.h"
+
+#include "warroom/contest.h"
+#include "warroom/fixtures.h"
+
+/* A private copy of tests/data/mini that a test may break. */
+struct copy {
+	char dir[64];
+};
+
+static void copy_mini(struct copy *c)
+{
+	char cmd[192];
+
+	snprintf(c->dir, sizeof c->dir, "/tmp/wrfix.XXXXXX");
+	assert_non_null(mkdtemp(c->dir));
+	snprintf(cmd, sizeof cmd, "cp tests/data/mini/* '%s'/", c->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void rm_copy(struct copy *c)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", c->dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+static void put(struct copy *c, const char *name, const char *content)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", c->dir, name);
+	f = fopen(path, "wb");
+	assert_non_null(f);
+	fputs(content, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static void drop(struct copy *c, const char *name)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, "%s/%s", c->dir, name);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* Everything fixtures touch, plus the tallies they must keep, as text.
+ * Alias ids are left out: a reload replaces fixture aliases whole. */
+static const char *const snapshot_sql[] = {
+	"SELECT * FROM contest",
+	"SELECT * FROM candidates ORDER BY position",
+	"SELECT * FROM counties ORDER BY fips",
+	"SELECT * FROM sites ORDER BY code",
+	"SELECT * FROM precincts ORDER BY id",
+	"SELECT county_fips, old_code, old_name, norm_old_name, precinct_id, origin"
+	" FROM precinct_aliases ORDER BY 1, 2, 3",
+	"SELECT * FROM baselines ORDER BY 1, 2, 3",
+	"SELECT id, submission_id, precinct_id, state FROM submissions ORDER BY id",
+	"SELECT * FROM votes ORDER BY 1, 2",
+};
+
+/* Returns a malloc'd dump; the caller frees it. */
+static char *snapshot(struct wr_store *s)
+{
+	size_t cap = 4096, len = 0;
+	char *out = malloc(cap);
+
+	assert_non_null(out);
+	out[0] = '\0';
+	for (size_t q = 0; q < sizeof snapshot_sql / sizeof snapshot_sql[0]; q++) {
+		sqlite3_stmt *st;
+
+		if (sqlite3_prepare_v2(s->db, snapshot_sql[q], -1, &st, NULL) != SQLITE_OK)
+			fail_msg("%s: %s", snapshot_sql[q], sqlite3_errmsg(s->db));
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			for (int i = 0; i < sqlite3_column_count(st); i++) {
+				const char *v = (const char *)sqlite3_column_text(st, i);
+				size_t need = len + (v ? strlen(v) : 4) + 3;
+
+				if (need > cap) {
+					cap = need * 2;
+					out = realloc(out, cap);
+					assert_non_null(out);
+				}
+				len += (size_t)sprintf(out + len, "%s|", v ? v : "NULL");
+			}
+			out[len++] = '\n';
+			out[len] = '\0';
+		}
+		sqlite3_finalize(st);
+		if (len + 2 > cap) {
+			out = realloc(out, cap *= 2);
+			assert_non_null(out);
+		}
+		out[len++] = '#';
+		out[len] = '\0';
+	}
+	return out;
+}
+
+static long long count(struct tu_store *t, const char *table)
+{
+	char sql[96];
+
+	snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+	return tu_int(&t->s, sql);
+}
+
+static void check_mini_counts(struct tu_store *t)
+{
+	assert_int_equal(count(t, "contest"), 1);
+	assert_int_equal(count(t, "candidates"), 3);
+	assert_int_equal(count(t, "counties"), 2);
+	assert_int_equal(count(t, "sites"), 3);
+	assert_int_equal(count(t, "precincts"), 7);
+	assert_int_equal(count(t, "precinct_aliases"), 2);
+	assert_int_equal(count(t, "baselines"), 8);
+}
+
+/* Loads dir into t, expecting refusal with rc, a message containing want
+ * (prefixed by the copy's directory; NULL when the message is not about a
+ * file), and the store unchanged. */
+static void refused(struct tu_store *t, struct copy *c, int rc, const char *want)
+{
+	struct wr_fixture_counts n;
+	struct wr_err err;
+	char *before = snapshot(&t->s), *after;
+	char full[256];
+	int got;
+
+	wr_err_clear(&err);
+	got = wr_fixtures_load(&t->s, c->dir, &n, &err);
+	after = snapshot(&t->s);
+	if (got != rc) {
+		free(before);
+		free(after);
+		fail_msg("rc %d, expected %d (%s)", got, rc, err.msg);
+	}
+	snprintf(full, sizeof full, "%s/%s", c->dir, want ? want : "");
+	if (want && !strstr(err.msg, full)) {
+		free(before);
+		free(after);
+		fail_msg("message lacks \"%s\": %s", full, err.msg);
+	}
+	if (strcmp(before, after) != 0) {
+		free(before);
+		free(after);
+		fail_msg("store changed by a refused load (%s)", err.msg);
+	}
+	free(before);
+	free(after);
+	/* Nothing is left open: the next write transaction can start. */
+	assert_int_not_equal(sqlite3_get_autocommit(t->s.db), 0);
+}
+
+struct fx {
+	struct tu_store t;
+	struct copy c;
+};
+
+/* Teardown runs even when a test fails, so no temp dir or store leaks. */
+static int setup_loaded(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	tu_open(&f->t);
+	copy_mini(&f->c);
+	*state = f;
+	return 0;
+}
+
+static int setup_empty(void **state)
+{
+	struct fx *f = calloc(1, sizeof *f);
+
+	assert_non_null(f);
+	tu_open_empty(&f->t);
+	copy_mini(&f->c);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	rm_copy(&f->c);
+	tu_close(&f->t);
+	free(f);
+	return 0;
+}
+
+static void test_load_mini(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	if (wr_fixtures_load(&f->t.s, TU_MINI, &n, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n.candidates, 3);
+	assert_int_equal(n.counties, 2);
+	assert_int_equal(n.sites, 3);
+	assert_int_equal(n.precincts, 7);
+	assert_int_equal(n.aliases, 2);
+	assert_int_equal(n.baselines, 8);
+	check_mini_counts(&f->t);
+
+	/* The derived columns that resolution depends on. */
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM counties WHERE fips = '19141'"
+	                                 " AND norm_name = 'obrien' AND short_name = 'OBRIE'"
+	                                 " AND registered_rep = 5100 AND tile_row = 1"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM precincts WHERE code ="
+	                                 " '19153-005' AND norm_name = 'union township' AND"
+	                                 " site_code = '19153-S002' AND registered_rep = 1000"),
+	                 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM precinct_aliases a JOIN"
+	                                 " precincts p ON p.id = a.precinct_id WHERE"
+	                                 " a.old_code = '19153-501' AND a.norm_old_name ="
+	                                 " 'des moines 45' AND p.code = '19153-001' AND"
+	                                 " a.origin = 'fixture'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT position FROM candidates WHERE id = 'haley'"),
+	                 2);
+	assert_int_equal(tu_int(&f->t.s, "SELECT opens_at_s FROM contest WHERE id ="
+	                                 " 'ia-gop-2024'"), 1705366800LL);
+	assert_int_equal(tu_int(&f->t.s, "SELECT sum(votes) FROM baselines b JOIN precincts p"
+	                                 " ON p.id = b.precinct_id WHERE p.code = '19141-001'"
+	                                 " AND year = 2016"), 550);
+	/* Four precincts in Hoover High make it a super site. */
+	assert_int_equal(tu_int(&f->t.s, "SELECT precincts FROM super_sites WHERE code ="
+	                                 " '19153-S001'"), 4);
+}
+
+static void test_reload_idempotent(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+	char *before, *after;
+
+	/* A tally already stored, and an alias an operator made tonight. */
+	assert_int_equal(sqlite3_exec(f->t.s.db,
+	        "INSERT INTO submissions (submission_id, content_hash, source, precinct_id,"
+	        " precinct_ref, resolved_by, reporter, reported_at, reported_at_s,"
+	        " received_at, total, origin, line, raw) VALUES ('s1', x'00', 'app',"
+	        " (SELECT id FROM precincts WHERE code = '19153-002'), '19153-002', 'code',"
+	        " 'r', '2024-01-16T02:00:00Z', 1705370400, '2024-01-16T02:00:01Z', 7, 'f',"
+	        " 1, x'7b7d');"
+	        "INSERT INTO votes VALUES (last_insert_rowid(), 'trump', 7);"
+	        "INSERT INTO precinct_aliases (county_fips, old_name, norm_old_name,"
+	        " precinct_id, origin) VALUES ('19153', 'Hoover Gym', 'hoover gym',"
+	        " (SELECT id FROM precincts WHERE code = '19153-003'), 'operator');",
+	        NULL, NULL, NULL), SQLITE_OK);
+	before = snapshot(&f->t.s);
+
+	if (wr_fixtures_load(&f->t.s, TU_MINI, &n, &err) != WR_OK)
+		fail_msg("reload: %s", err.msg);
+	assert_int_equal(n.precincts, 7);
+	assert_int_equal(n.aliases, 2);
+	after = snapshot(&f->t.s);
+	/* Same rows, same precinct ids (tallies still point at the right
+	 * precinct), the tally and its votes kept, the operator alias kept. */
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	assert_int_equal(count(&f->t, "submissions"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM precinct_aliases WHERE origin"
+	                                 " = 'operator'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM precinct_aliases WHERE origin"
+	                                 " = 'fixture'"), 2);
+}
+
+static void test_reload_updates_in_place(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+	long long id = 0;
+
+	id = tu_int(&f->t.s, "SELECT id FROM precincts WHERE code = '19153-003'");
+	/* Corrected registration figures and a new ballot order. */
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S001,2500\n"
+	    "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+	    "19153-002,19153,Des Moines 3-3,19153-S001,2000\n"
+	    "19153-003,19153,Des Moines 4-1 (Hoover),19153-S001,2345\n"
+	    "19153-004,19153,Des Moines 4-2,19153-S001,2000\n"
+	    "19153-005,19153,Union Township,19153-S002,1000\n");
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"2024 Iowa Republican Presidential"
+	    " Caucuses\", \"state\": \"IA\", \"opens_at\": \"2024-01-15T19:00:00-06:00\","
+	    " \"candidates\": [{\"id\": \"haley\", \"name\": \"Nikki Haley\"},"
+	    " {\"id\": \"trump\", \"name\": \"Donald J. Trump\"},"
+	    " {\"id\": \"desantis\", \"name\": \"Ron DeSantis\"}]}\n");
+	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
+		fail_msg("reload: %s", err.msg);
+	check_mini_counts(&f->t);
+	assert_int_equal(tu_int(&f->t.s, "SELECT id FROM precincts WHERE code = '19153-003'"),
+	                 id);
+	assert_int_equal(tu_int(&f->t.s, "SELECT registered_rep FROM precincts WHERE code ="
+	                                 " '19153-003'"), 2345);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM precincts WHERE norm_name ="
+	                                 " 'des moines 4 1 hoover'"), 1);
+	/* Positions were swapped without tripping their UNIQUE constraint. */
+	assert_int_equal(tu_int(&f->t.s, "SELECT position FROM candidates WHERE id = 'haley'"),
+	                 0);
+	assert_int_equal(tu_int(&f->t.s, "SELECT position FROM candidates WHERE id = 'trump'"),
+	                 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT position FROM candidates WHERE id ="
+	                                 " 'desantis'"), 2);
+}
+
+static void test_reload_dropped_candidate(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_contest con;
+	struct wr_err err;
+	char *before = snapshot(&f->t.s), *after;
+	int rc;
+
+	/* A candidate withdrew and the party sends a contest.json without
+	 * her. Either the reload is refused (store unchanged) or the stored
+	 * contest is exactly the file's: never the old candidate parked at a
+	 * negative position, read back first and still required in every
+	 * tally. */
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"2024 Iowa Republican Presidential"
+	    " Caucuses\", \"state\": \"IA\", \"opens_at\": \"2024-01-15T19:00:00-06:00\","
+	    " \"candidates\": [{\"id\": \"trump\", \"name\": \"Donald J. Trump\"},"
+	    " {\"id\": \"haley\", \"name\": \"Nikki Haley\"}]}\n");
+	rc = wr_fixtures_load(&f->t.s, f->c.dir, &n, &err);
+	after = snapshot(&f->t.s);
+	if (rc != WR_OK) {
+		int same = strcmp(before, after) == 0;
+
+		free(before);
+		free(after);
+		assert_true(same);
+		return;
+	}
+	free(before);
+	free(after);
+	if (wr_contest_load(&f->t.s, &con, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	if (con.ncand != 2 || strcmp(con.cand[0].id, "trump") != 0 ||
+	    strcmp(con.cand[1].id, "haley") != 0)
+		fail_msg("file has trump,haley; store reads back %zu: %s,%s,%s", con.ncand,
+		         con.cand[0].id, con.cand[1].id, con.ncand > 2 ? con.cand[2].id : "");
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM candidates WHERE position < 0"),
+	                 0);
+}
+
+static void test_unknown_county(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+	    "19169-001,19169,Ames 1,,900\n");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "precincts.csv:4: column 2 (\"19169\"): no such county in counties.csv");
+}
+
+static void test_non_integer(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "counties.csv",
+	    "fips,name,short_name,tile_row,tile_col,lat,lon,registered_rep\n"
+	    "19141,O'Brien,OBRIE,1,1,43.08,-95.62,5100\n"
+	    "19153,Polk,POLK,5,5,41.68,-93.57,9000\n");
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S001,2,500\n");
+	/* "2,500" splits into an extra field: caught as a field count. */
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:3: 6 fields, the header has 5");
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S001,lots\n");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "precincts.csv:3: column \"registered_rep\": \"lots\" is not an integer");
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,-4\n");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "precincts.csv:2: column \"registered_rep\": -4 is outside 0..10000000");
+}
+
+static void test_missing_column(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "counties.csv",
+	    "fips,name,short_name,tile_row,tile_col,lat,lon\n"
+	    "19141,O'Brien,OBRIE,1,1,43.08,-95.62\n");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "counties.csv:1: missing column \"registered_rep\" (header has fips,name,"
+	        "short_name,tile_row,tile_col,lat,lon)");
+}
+
+static void test_alias_unknown_code(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "aliases.csv",
+	    "old_code,old_name,county_fips,code\n"
+	    "19153-501,Des Moines No. 45,19153,19153-001\n"
+	    "19153-503,Saylor Twp,19153,19153-999\n");
+	/* Refused even though the first (good) alias had already replaced
+	 * the old ones inside the transaction. */
+	refused(&f->t, &f->c, WR_EINVAL, "aliases.csv:3: column 4 (\"19153-999\"): no such"
+	        " precinct code in precincts.csv");
+}
+
+static void test_bad_contest(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "contest.json", "{\"id\": \"ia-gop-2024\",\n \"name\": }\n");
+	refused(&f->t, &f->c, WR_EINVAL, "contest.json:2:");
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"x\", \"state\": \"IA\","
+	    " \"opens_at\": \"2024-01-15T19:00:00\", \"candidates\":"
+	    " [{\"id\": \"trump\", \"name\": \"T\"}]}");
+	refused(&f->t, &f->c, WR_EINVAL, "contest.json: opens_at:");
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"x\", \"state\": \"IA\","
+	    " \"opens_at\": \"2024-01-15T19:00:00Z\", \"candidates\": []}");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "contest.json: \"candidates\" must be a non-empty array");
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"x\", \"state\": \"IA\","
+	    " \"opens_at\": \"2024-01-15T19:00:00Z\", \"candidates\":"
+	    " [{\"id\": \"trump\", \"name\": \"T\"},"
+	    " {\"id\": \"trump\", \"name\": \"T2\"}]}");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "contest.json: candidates[1]: id \"trump\" appears twice");
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"x\", \"state\": \"IA\","
+	    " \"opens_at\": \"2024-01-15T19:00:00Z\", \"candidates\":"
+	    " [{\"id\": \"Trump\", \"name\": \"T\"}]}");
+	refused(&f->t, &f->c, WR_EINVAL, "contest.json: candidates[0]: id \"Trump\" must be");
+	put(&f->c, "contest.json", "[]");
+	refused(&f->t, &f->c, WR_EINVAL, "contest.json: \"id\" must be a non-empty string");
+}
+
+static void test_missing_contest_file(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	drop(&f->c, "contest.json");
+	refused(&f->t, &f->c, WR_EINVAL, "contest.json");
+	/* A missing file has no line: the message must not invent one. */
+	assert_int_not_equal(wr_fixtures_load(&f->t.s, f->c.dir, &n, &err), WR_OK);
+	if (strstr(err.msg, ":-1"))
+		fail_msg("bogus line number in: %s", err.msg);
+}
+
+static void test_missing_required_file(void **state)
+{
+	struct fx *f = *state;
+
+	drop(&f->c, "sites.csv");
+	refused(&f->t, &f->c, WR_EINVAL, "sites.csv: cannot open");
+}
+
+static void test_other_contest_refused(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-dem-2024\", \"name\": \"x\", \"state\": \"IA\","
+	    " \"opens_at\": \"2024-01-15T19:00:00-06:00\", \"candidates\":"
+	    " [{\"id\": \"biden\", \"name\": \"Joe Biden\"}]}");
+	/* One store, one contest: mixing two nights' tallies is refused. */
+	refused(&f->t, &f->c, WR_ECONFLICT, NULL);
+	assert_int_equal(wr_fixtures_load(&f->t.s, f->c.dir, &n, &err), WR_ECONFLICT);
+	assert_non_null(strstr(err.msg, "already holds contest ia-gop-2024"));
+	assert_non_null(strstr(err.msg, "ia-dem-2024"));
+	assert_non_null(strstr(err.msg, f->t.path));
+}
+
+static void test_late_error_rolls_back_early_tables(void **state)
+{
+	struct fx *f = *state;
+
+	/* counties.csv changes a figure, then baselines.csv (loaded last) is
+	 * broken: the county change must not survive. */
+	put(&f->c, "counties.csv",
+	    "fips,name,short_name,tile_row,tile_col,lat,lon,registered_rep\n"
+	    "19141,O'Brien,OBRIE,1,1,43.08,-95.62,1\n"
+	    "19153,Polk,POLK,5,5,41.68,-93.57,1\n");
+	put(&f->c, "baselines.csv",
+	    "precinct,year,candidate,votes\n"
+	    "19141-001,2016,cruz,300\n"
+	    "19141-001,1776,trump,250\n");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "baselines.csv:3: column \"year\": 1776 is outside 1900..2100");
+	assert_int_equal(tu_int(&f->t.s, "SELECT registered_rep FROM counties WHERE fips ="
+	                                 " '19141'"), 5100);
+	put(&f->c, "baselines.csv",
+	    "precinct,year,candidate,votes\n"
+	    "19141-009,2016,cruz,300\n");
+	refused(&f->t, &f->c, WR_EINVAL, "baselines.csv:2: column 1 (\"19141-009\"): no such"
+	        " precinct code in precincts.csv");
+}
+
+static void test_unknown_site(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S009,2500\n");
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:3: refused by the store");
+}
+
+static void test_empty_required_field(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,,19141-S001,2600\n");
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:2: column 3 (\"\"): must not be empty");
+}
+
+static void test_duplicate_code_refused(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+	struct tu_store scratch;
+	long long stored;
+	int rc;
+
+	/* Two rows with one code is a wrong list: the second must not
+	 * silently overwrite the first (which would lose Des Moines 3-3
+	 * while the loader reports 8 precincts). */
+	put(&f->c, "precincts.csv",
+	    "code,county_fips,name,site,registered_rep\n"
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S001,2500\n"
+	    "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+	    "19153-002,19153,Des Moines 3-3,19153-S001,2000\n"
+	    "19153-003,19153,Des Moines 4-1,19153-S001,2000\n"
+	    "19153-004,19153,Des Moines 4-2,19153-S001,2000\n"
+	    "19153-005,19153,Union Township,19153-S002,1000\n"
+	    "19153-002,19153,Des Moines 5-1,19153-S001,2000\n");
+	/* First into an empty store, to say plainly what goes wrong. */
+	tu_open_empty(&scratch);
+	rc = wr_fixtures_load(&scratch.s, f->c.dir, &n, &err);
+	stored = tu_int(&scratch.s, "SELECT count(*) FROM precincts");
+	tu_close(&scratch);
+	if (rc == WR_OK)
+		fail_msg("duplicate code 19153-002 at precincts.csv:9 accepted: %ld rows"
+		         " reported, %lld precincts stored", n.precincts, stored);
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:9");
+}
+
+static void test_broken_into_empty_store(void **state)
+{
+	struct fx *f = *state;
+
+	/* A first init with a broken list leaves no contest behind, so the
+	 * next attempt is not refused as "another contest". */
+	put(&f->c, "aliases.csv", "old_code,old_name,county_fips,code\n,,19153,19153-001\n");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "aliases.csv:2: column 1 (\"\"): an alias needs old_code or old_name");
+	assert_int_equal(count(&f->t, "contest"), 0);
+	assert_int_equal(count(&f->t, "counties"), 0);
+	assert_int_equal(count(&f->t, "precincts"), 0);
+}
+
+static void test_optional_files(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	drop(&f->c, "aliases.csv");
+	drop(&f->c, "baselines.csv");
+	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n.aliases, 0);
+	assert_int_equal(n.baselines, 0);
+	assert_int_equal(n.precincts, 7);
+	assert_int_equal(count(&f->t, "precinct_aliases"), 0);
+}
+
+#define LOADED(t) cmocka_unit_test_setup_teardown(t, setup_loaded, teardown)
+#define EMPTY(t) cmocka_unit_test_setup_teardown(t, setup_empty, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		EMPTY(test_load_mini),
+		LOADED(test_reload_idempotent),
+		LOADED(test_reload_updates_in_place),
+		LOADED(test_reload_dropped_candidate),
+		LOADED(test_unknown_county),
+		LOADED(test_non_integer),
+		LOADED(test_missing_column),
+		LOADED(test_alias_unknown_code),
+		LOADED(test_bad_contest),
+		LOADED(test_missing_contest_file),
+		LOADED(test_missing_required_file),
+		LOADED(test_other_contest_refused),
+		LOADED(test_late_error_rolls_back_early_tables),
+		LOADED(test_unknown_site),
+		LOADED(test_empty_required_field),
+		LOADED(test_duplicate_code_refused),
+		EMPTY(test_broken_into_empty_store),
+		EMPTY(test_optional_files),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
