@@ -24,7 +24,9 @@ SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o) build/san/schemas.o
 TESTS    := $(TEST_SRC:tests/%.c=build/tests/%)
 SAN_TESTS := $(TEST_SRC:tests/%.c=build/san-tests/%)
 
-.PHONY: all deps test unit unit-san integration fuzz bench fixtures clean demo
+.PHONY: all deps test test-all unit unit-san integration fuzz bench fixtures clean demo
+# Keep objects that only pattern rules mention, so make does not delete them.
+.SECONDARY:
 all: warroom
 
 deps:
