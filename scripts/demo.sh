@@ -1,6 +1,6 @@
 #!/bin/sh
 # The demo night, as far as it goes today: a fresh store in ./demo-night,
-# the Iowa fixtures, the sample night and the bad-input corpus ingested,
+# the Iowa fixtures and the sample night ingested,
 # then `warroom status`. (The live console demo comes with the console.)
 set -eu
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -13,10 +13,6 @@ W="$ROOT/warroom"
 "$W" init --fixtures "$ROOT/fixtures/iowa"
 echo "== ingesting the sample night (fixtures/iowa/nights/sample.ndjson)"
 "$W" ingest "$ROOT/fixtures/iowa/nights/sample.ndjson"
-if [ -d "$ROOT/fixtures/bad" ]; then
-	echo "== ingesting the bad-input corpus (fixtures/bad): each bad record is named"
-	"$W" ingest "$ROOT/fixtures/bad" 2>&1 | head -n 40 || true
-fi
 echo "== warroom status"
 "$W" status
 echo
