@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "warroom/alloc.h"
+#include "warroom/audit.h"
 #include "warroom/contest.h"
 #include "warroom/intake.h"
 #include "warroom/lines.h"
@@ -45,6 +46,7 @@ struct wr_intake {
 	FILE *log;
 	struct wr_contest contest;
 	struct wr_resolver *resolver;
+	struct wr_audit *audit;
 	sqlite3_stmt *st[ST_COUNT];
 	sqlite3_stmt *votes;         /* one row per candidate, in one statement */
 	int pending;                 /* records in the open transaction */
@@ -82,7 +84,8 @@ int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
 		return wr_errf(err, WR_EIO, "libsodium could not initialise");
 	}
 	if ((rc = wr_contest_load(s, &in->contest, err)) != WR_OK ||
-	    (rc = wr_resolver_open(&in->resolver, s, err)) != WR_OK)
+	    (rc = wr_resolver_open(&in->resolver, s, err)) != WR_OK ||
+	    (rc = wr_audit_open(&in->audit, s, err)) != WR_OK)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if ((rc = wr_store_prepare(s, &in->st[i], sql[i], err)) != WR_OK)
@@ -129,6 +132,7 @@ int wr_intake_close(struct wr_intake *in, struct wr_err *err)
 		sqlite3_finalize(in->st[i]);
 	sqlite3_finalize(in->votes);
 	wr_resolver_close(in->resolver);
+	wr_audit_close(in->audit);
 	free(in);
 	return rc;
 }
@@ -155,6 +159,7 @@ static int quarantine(struct wr_intake *in, const char *origin, long line,
 {
 	sqlite3_stmt *st = in->st[ST_QUARANTINE];
 	unsigned char h[32];
+	char subject[PATH_MAX + 32];
 
 	crypto_hash_sha256(h, (const unsigned char *)buf, len);
 	sqlite3_bind_text(st, 1, origin, -1, SQLITE_STATIC);
@@ -166,7 +171,15 @@ static int quarantine(struct wr_intake *in, const char *origin, long line,
 	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
 	if (in->log)
 		fprintf(in->log, "%s:%ld: quarantined: %s\n", origin, line, why->msg);
-	return run(in, st, "storing a quarantined record", err);
+	if (run(in, st, "storing a quarantined record", err) != WR_OK)
+		return WR_ESTORE;
+	/* A record quarantined by an earlier run is not a new event. */
+	if (sqlite3_changes(in->s->db) == 0)
+		return WR_OK;
+	snprintf(subject, sizeof subject, "%s:%ld", origin, line);
+	return wr_audit_append(in->audit, "intake", "quarantine", subject,
+	                       json_pack("{s:s, s:s}", "field", why->field, "reason",
+	                                 why->msg), err);
 }
 
 /* 1 when submission_id is stored already (duplicate or conflict decided in
@@ -304,6 +317,18 @@ static int store_unmatched(struct wr_intake *in, int64_t id,
 	return run(in, st, "queueing an unmatched tally", err);
 }
 
+static int audit_ingest(struct wr_intake *in, const struct wr_submission *sub,
+                        const struct wr_resolution *res, const struct stored *at,
+                        enum wr_outcome outcome, struct wr_err *err)
+{
+	return wr_audit_append(in->audit, "intake", "ingest", sub->submission_id,
+	        json_pack("{s:s, s:s, s:s, s:i, s:s, s:I, s:I}", "outcome",
+	                  wr_outcome_name(outcome), "source", wr_source_name(sub->source),
+	                  "precinct", res->code, "revision", at->revision, "origin",
+	                  at->origin, "line", (json_int_t)at->line, "total",
+	                  (json_int_t)sub->total), err);
+}
+
 static int store(struct wr_intake *in, const struct wr_submission *sub,
                  const struct wr_resolution *res, struct stored *at,
                  enum wr_outcome *outcome, struct wr_err *err)
@@ -326,10 +351,12 @@ static int store(struct wr_intake *in, const struct wr_submission *sub,
 		return WR_ESTORE;
 	if (res->how == WR_MATCH_NONE) {
 		*outcome = WR_UNMATCHED;
-		return store_unmatched(in, id, sub, res, at, err);
+		if (store_unmatched(in, id, sub, res, at, err) != WR_OK)
+			return WR_ESTORE;
+	} else {
+		*outcome = at->prev_id ? WR_REVISED : WR_ACCEPTED;
 	}
-	*outcome = at->prev_id ? WR_REVISED : WR_ACCEPTED;
-	return WR_OK;
+	return audit_ingest(in, sub, res, at, *outcome, err);
 }
 
 static int ingest_parsed(struct wr_intake *in, const struct wr_submission *sub,

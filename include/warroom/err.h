@@ -13,6 +13,9 @@ enum wr_rc {
 	WR_EIO = -3,      /* a file or stream could not be read or written */
 	WR_ECONFLICT = -4,
 	WR_ENOTFOUND = -5,
+	WR_EAUTH = -6,     /* wrong PIN, unknown or disabled user, locked out */
+	WR_EPERM = -7,     /* the user's role or the item's state forbids it */
+	WR_ECLAIMED = -8,  /* another user holds the item's claim */
 };
 
 struct wr_err {

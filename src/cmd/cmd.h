@@ -5,7 +5,16 @@
 
 #include "warroom/store.h"
 
-enum { EXIT_OK = 0, EXIT_USAGE = 1, EXIT_FAIL = 2 };
+/* Exit codes scripts can tell apart. */
+enum {
+	EXIT_OK = 0,
+	EXIT_USAGE = 1,
+	EXIT_FAIL = 2,       /* the store or an input could not be read or written */
+	EXIT_NOT_ALLOWED = 3,
+	EXIT_CLAIMED = 4,
+	EXIT_NOT_FOUND = 5,
+	EXIT_AUTH = 6,       /* wrong PIN, unknown or disabled user, locked */
+};
 
 struct wr_cmd {
 	const char *name;
@@ -17,9 +26,22 @@ struct wr_cmd {
 extern const struct wr_cmd wr_cmd_init;
 extern const struct wr_cmd wr_cmd_ingest;
 extern const struct wr_cmd wr_cmd_status;
+extern const struct wr_cmd wr_cmd_user;
+extern const struct wr_cmd wr_cmd_review;
+extern const struct wr_cmd wr_cmd_audit;
 
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);
+
+/* The exit code for a core function's result, after printing its message. */
+int cmd_exit(int rc, const struct wr_err *err);
+
+/* Reads a PIN: $WARROOM_PIN, else from the terminal without echo (asking
+ * twice when confirm), else one line of standard input. */
+int cmd_read_pin(const char *prompt, int confirm, char *buf, size_t n);
+
+/* Who runs a local administrative command, for the audit trail. */
+const char *cmd_local_actor(void);
 
 /* Opens the store at --db (or the default), printing why not on failure. */
 int cmd_open_store(struct wr_store *s, const char *db);

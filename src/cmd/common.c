@@ -1,4 +1,8 @@
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
 
 #include "cmd.h"
 
@@ -17,4 +21,79 @@ int cmd_open_store(struct wr_store *s, const char *db)
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+int cmd_exit(int rc, const struct wr_err *err)
+{
+	if (rc == WR_OK)
+		return EXIT_OK;
+	fprintf(stderr, "warroom: %s\n", err->msg);
+	switch (rc) {
+	case WR_EPERM:
+	case WR_ECONFLICT: return EXIT_NOT_ALLOWED;
+	case WR_ECLAIMED: return EXIT_CLAIMED;
+	case WR_ENOTFOUND: return EXIT_NOT_FOUND;
+	case WR_EAUTH: return EXIT_AUTH;
+	case WR_EINVAL: return EXIT_USAGE;
+	default: return EXIT_FAIL;
+	}
+}
+
+static int read_line(FILE *in, char *buf, size_t n)
+{
+	size_t len;
+
+	if (!fgets(buf, (int)n, in))
+		return -1;
+	len = strcspn(buf, "\r\n");
+	buf[len] = '\0';
+	return 0;
+}
+
+static int read_noecho(const char *prompt, char *buf, size_t n)
+{
+	struct termios old, quiet;
+	int rc;
+
+	fprintf(stderr, "%s", prompt);
+	if (tcgetattr(STDIN_FILENO, &old) != 0)
+		return -1;
+	quiet = old;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	rc = read_line(stdin, buf, n);
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	fputc('\n', stderr);
+	return rc;
+}
+
+int cmd_read_pin(const char *prompt, int confirm, char *buf, size_t n)
+{
+	const char *env = getenv("WARROOM_PIN");
+	char again[256];
+
+	if (env && *env) {
+		snprintf(buf, n, "%s", env);
+		return 0;
+	}
+	if (!isatty(STDIN_FILENO))
+		return read_line(stdin, buf, n);
+	if (read_noecho(prompt, buf, n) != 0)
+		return -1;
+	if (!confirm)
+		return 0;
+	if (read_noecho("again: ", again, sizeof again) != 0 || strcmp(buf, again) != 0) {
+		fprintf(stderr, "warroom: the two PINs differ\n");
+		return -1;
+	}
+	return 0;
+}
+
+const char *cmd_local_actor(void)
+{
+	static char actor[64];
+	const char *who = getenv("USER");
+
+	snprintf(actor, sizeof actor, "local:%s", who && *who ? who : "unknown");
+	return actor;
 }

@@ -43,6 +43,7 @@ SELECT s.submission_id, hex(s.content_hash), s.source, p.code, s.precinct_ref,
 SELECT s.submission_id, v.candidate, v.votes FROM votes v
   JOIN submissions s ON s.id = v.submission ORDER BY 1, 2;
 SELECT origin, line, hex(raw_sha256), field, reason FROM quarantine ORDER BY origin, line;
+SELECT id, at, actor, action, subject, details, hex(prev_hash), hex(hash) FROM audit ORDER BY id;
 SELECT s.submission_id, u.county_fips, u.name, u.suggestions FROM unmatched u
   JOIN submissions s ON s.id = u.submission ORDER BY 1;
 SQL
