@@ -22,6 +22,9 @@ static const char *const sql[A_COUNT] = {
 struct wr_audit {
 	struct wr_store *s;
 	sqlite3_stmt *st[A_COUNT];
+	int batch;                      /* head cached, written at batch end */
+	long long last;
+	unsigned char head[HASH_LEN];
 };
 
 struct record {
@@ -93,11 +96,24 @@ static int read_head(struct wr_audit *a, long long *last, unsigned char hash[HAS
 	return WR_OK;
 }
 
+static int move_head(struct wr_audit *a, long long id, const unsigned char hash[HASH_LEN],
+                     struct wr_err *err)
+{
+	sqlite3_stmt *mv = a->st[A_MOVE];
+	int rc;
+
+	sqlite3_bind_int64(mv, 1, id);
+	sqlite3_bind_blob(mv, 2, hash, HASH_LEN, SQLITE_STATIC);
+	rc = sqlite3_step(mv);
+	sqlite3_reset(mv);
+	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(a->s, err, "moving the audit head");
+}
+
 static int write_record(struct wr_audit *a, const struct record *r,
                         const unsigned char prev[HASH_LEN],
                         const unsigned char hash[HASH_LEN], struct wr_err *err)
 {
-	sqlite3_stmt *ins = a->st[A_INSERT], *mv = a->st[A_MOVE];
+	sqlite3_stmt *ins = a->st[A_INSERT];
 	int rc;
 
 	sqlite3_bind_int64(ins, 1, r->id);
@@ -112,11 +128,12 @@ static int write_record(struct wr_audit *a, const struct record *r,
 	sqlite3_reset(ins);
 	if (rc != SQLITE_DONE)
 		return wr_store_fail(a->s, err, "appending to the audit trail");
-	sqlite3_bind_int64(mv, 1, r->id);
-	sqlite3_bind_blob(mv, 2, hash, HASH_LEN, SQLITE_STATIC);
-	rc = sqlite3_step(mv);
-	sqlite3_reset(mv);
-	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(a->s, err, "moving the audit head");
+	if (a->batch) {
+		a->last = r->id;
+		memcpy(a->head, hash, HASH_LEN);
+		return WR_OK;
+	}
+	return move_head(a, r->id, hash, err);
 }
 
 int wr_audit_append(struct wr_audit *a, const char *actor, const char *action,
@@ -135,7 +152,13 @@ int wr_audit_append(struct wr_audit *a, const char *actor, const char *action,
 		return wr_errf(err, WR_EINVAL, "audit %s %s: details are not JSON", action, subject);
 	r.details = text;
 	wr_time_format_utc(wr_time_now(), at);
-	rc = read_head(a, &r.id, prev, err);
+	if (a->batch) {
+		r.id = a->last;
+		memcpy(prev, a->head, HASH_LEN);
+		rc = WR_OK;
+	} else {
+		rc = read_head(a, &r.id, prev, err);
+	}
 	if (rc == WR_OK) {
 		r.id++;
 		hash_record(prev, &r, hash);
@@ -143,6 +166,27 @@ int wr_audit_append(struct wr_audit *a, const char *actor, const char *action,
 	}
 	free(text);
 	return rc;
+}
+
+int wr_audit_batch_begin(struct wr_audit *a, struct wr_err *err)
+{
+	if (read_head(a, &a->last, a->head, err) != WR_OK)
+		return WR_ESTORE;
+	a->batch = 1;
+	return WR_OK;
+}
+
+int wr_audit_batch_end(struct wr_audit *a, struct wr_err *err)
+{
+	int rc = a->batch ? move_head(a, a->last, a->head, err) : WR_OK;
+
+	a->batch = 0;
+	return rc;
+}
+
+void wr_audit_batch_abort(struct wr_audit *a)
+{
+	a->batch = 0;
 }
 
 static const char *col(sqlite3_stmt *st, int i)

@@ -101,6 +101,7 @@ fail:
 
 static void discard(struct wr_intake *in)
 {
+	wr_audit_batch_abort(in->audit);
 	wr_store_rollback(in->s);
 	in->pending = 0;
 	for (int i = 0; i < WR_OUTCOMES; i++)
@@ -112,7 +113,8 @@ int wr_intake_flush(struct wr_intake *in, struct wr_err *err)
 {
 	if (in->pending == 0)
 		return WR_OK;
-	if (wr_store_commit(in->s, err) != WR_OK) {
+	if (wr_audit_batch_end(in->audit, err) != WR_OK ||
+	    wr_store_commit(in->s, err) != WR_OK) {
 		discard(in);
 		return WR_ESTORE;
 	}
@@ -383,6 +385,10 @@ static int begin_if_needed(struct wr_intake *in, struct wr_err *err)
 		return WR_OK;
 	if (wr_store_begin(in->s, err) != WR_OK) {
 		in->pending = 0;
+		return WR_ESTORE;
+	}
+	if (wr_audit_batch_begin(in->audit, err) != WR_OK) {
+		discard(in);
 		return WR_ESTORE;
 	}
 	return WR_OK;

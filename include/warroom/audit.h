@@ -20,6 +20,13 @@ void wr_audit_close(struct wr_audit *a);
 int wr_audit_append(struct wr_audit *a, const char *actor, const char *action,
                     const char *subject, json_t *details, struct wr_err *err);
 
+/* Many appends in one transaction (a batch of ingested records): the head
+ * is read once at begin and written once at end, which the caller must call
+ * before committing (abort after a rollback). verify notices a forgotten end. */
+int wr_audit_batch_begin(struct wr_audit *a, struct wr_err *err);
+int wr_audit_batch_end(struct wr_audit *a, struct wr_err *err);
+void wr_audit_batch_abort(struct wr_audit *a);
+
 struct wr_audit_check {
 	long records;     /* records read */
 	long bad_id;      /* first record that fails, 0 when the chain holds */
