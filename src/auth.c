@@ -94,7 +94,7 @@ static int add_txn(struct wr_store *s, struct wr_audit *a, void *arg, struct wr_
 	rc = run_text(s, "INSERT INTO users (name, role, secret, created_at)"
 	                 " VALUES (?1, ?2, ?3, ?4)",
 	              x->name, wr_role_name(x->role), x->hash, now, (char *)NULL);
-	if (rc == SQLITE_CONSTRAINT)
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
 		return wr_err_field(err, WR_ECONFLICT, "name", "user \"%s\" exists already",
 		                    x->name);
 	if (rc != SQLITE_DONE)
@@ -110,6 +110,8 @@ int wr_user_add(struct wr_store *s, const char *actor, const char *name,
 	struct add_args x = { actor, name, hash, role };
 	size_t len = strlen(secret);
 
+	if ((unsigned)role > WR_ROLE_ADMIN)
+		return wr_err_field(err, WR_EINVAL, "role", "%d is not a role", (int)role);
 	if (!valid_name(name))
 		return wr_err_field(err, WR_EINVAL, "name", "\"%s\": use 1 to 32 lower-case "
 		                    "letters, digits and ._-", name);
@@ -194,6 +196,20 @@ struct login {
 	int locked_now;      /* this failure locked the account */
 };
 
+/* An unknown name costs the same argon2id work as a known one, so the
+ * time a refusal takes does not tell which user names exist. */
+static void burn_time(const char *secret)
+{
+	static char dummy[crypto_pwhash_STRBYTES];
+
+	if (!dummy[0] && crypto_pwhash_str(dummy, "warroom", 7,
+	                                   crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                                   crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return;
+	if (crypto_pwhash_str_verify(dummy, secret, strlen(secret)) == 0)
+		return;  /* the outcome is meaningless; only the time spent counts */
+}
+
 /* Reads the user and checks the secret outside any transaction: argon2id
  * takes tens of milliseconds, too long to hold the store's write lock. */
 static int judge(struct wr_store *s, const char *secret, struct login *l, struct wr_err *err)
@@ -220,6 +236,8 @@ static int judge(struct wr_store *s, const char *secret, struct login *l, struct
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return wr_store_fail(s, err, "reading a user");
+	if (rc == SQLITE_DONE)
+		burn_time(secret);
 	return WR_OK;
 }
 

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,6 +121,34 @@ static int load(struct wr_review *r, const struct wr_user *u, const char *sid,
 		return wr_err_field(err, WR_ENOTFOUND, "submission_id", "no submission \"%s\"",
 		                    sid);
 	return rc == SQLITE_ROW ? WR_OK : wr_store_fail(r->s, err, "reading a submission");
+}
+
+/* The user as the store has them now: a console signed in before its user
+ * was disabled or re-roled must not keep deciding. Fills *now_u. */
+static int current_user(struct wr_review *r, const struct wr_user *u,
+                        struct wr_user *now_u, struct wr_err *err)
+{
+	sqlite3_stmt *st;
+	enum wr_role role;
+	int rc;
+
+	if (wr_store_prepare(r->s, &st, "SELECT role, disabled FROM users WHERE id = ?1",
+	                     err))
+		return WR_ESTORE;
+	sqlite3_bind_int64(st, 1, u->id);
+	rc = sqlite3_step(st);
+	*now_u = *u;
+	if (rc == SQLITE_ROW && wr_role_parse((const char *)sqlite3_column_text(st, 0),
+	                                      &role, NULL) == WR_OK)
+		now_u->role = role;
+	if (rc == SQLITE_ROW)
+		now_u->disabled = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wr_store_fail(r->s, err, "reading a user");
+	if (rc == SQLITE_DONE || now_u->disabled)
+		return wr_errf(err, WR_EAUTH, "user %s is disabled or removed", u->name);
+	return WR_OK;
 }
 
 static int reviewer(const struct wr_user *u, struct wr_err *err)
@@ -247,10 +276,13 @@ typedef int (*item_fn)(struct wr_review *r, const struct wr_user *u, struct fact
 static int item_in_txn(struct wr_review *r, const struct wr_user *u, const char *sid,
                        item_fn fn, void *arg, struct wr_err *err)
 {
+	struct wr_user now_u;
 	struct facts f;
-	int rc = load(r, u, sid, &f, err);
+	int rc = current_user(r, u, &now_u, err);
 
-	return rc == WR_OK ? fn(r, u, &f, arg, wr_time_now(), err) : rc;
+	if (rc == WR_OK)
+		rc = load(r, &now_u, sid, &f, err);
+	return rc == WR_OK ? fn(r, &now_u, &f, arg, wr_time_now(), err) : rc;
 }
 
 static int with_item(struct wr_review *r, const struct wr_user *u, const char *sid,
@@ -374,7 +406,7 @@ static int need_reason(const char *reason, struct wr_err *err)
 {
 	size_t n = reason ? strlen(reason) : 0;
 
-	while (n > 0 && (reason[n - 1] == ' ' || reason[n - 1] == '\t'))
+	while (n > 0 && isspace((unsigned char)reason[n - 1]))
 		n--;
 	if (n == 0)
 		return wr_err_field(err, WR_EINVAL, "reason", "a reason is required");
