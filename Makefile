@@ -39,6 +39,11 @@ build/tools/%: tools/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -o $@ $^ -lm
 
+# A load driver for the review tests and benchmark: the library, no main.
+build/tools/validator_sim: tools/validator_sim.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 build/tools/fixturegen: tools/fixturegen.c src/rng.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -o $@ $^ -lm
@@ -78,7 +83,7 @@ build/fuzz_submission: tests/fuzz/fuzz_submission.c $(LIB_SRC) build/schemas.c
 test: deps
 	@$(MAKE) --no-print-directory test-all
 
-test-all: warroom $(TESTS) $(SAN_TESTS) build/fuzz_submission
+test-all: warroom build/tools/validator_sim $(TESTS) $(SAN_TESTS) build/fuzz_submission
 	@sh tests/run.sh
 
 unit: $(TESTS)
@@ -87,14 +92,15 @@ unit: $(TESTS)
 unit-san: $(SAN_TESTS)
 	@sh tests/run.sh san
 
-integration: warroom
+integration: warroom build/tools/validator_sim
 	@sh tests/run.sh integration
 
 fuzz: build/fuzz_submission
 	@sh tests/run.sh fuzz
 
 bench: deps
-	@$(MAKE) --no-print-directory warroom build/tools/fixturegen build/tools/measure
+	@$(MAKE) --no-print-directory warroom build/tools/fixturegen build/tools/measure \
+	  build/tools/validator_sim
 	@sh bench/run.sh
 
 fixtures: build/tools/fixturegen

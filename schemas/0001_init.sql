@@ -18,8 +18,8 @@ CREATE TABLE counties (
   lon            REAL,
   registered_rep INTEGER NOT NULL CHECK (registered_rep >= 0)
 );
-CREATE INDEX counties_norm_name ON counties(norm_name);
-CREATE INDEX counties_short_name ON counties(short_name);
+CREATE UNIQUE INDEX counties_norm_name ON counties(norm_name);
+CREATE UNIQUE INDEX counties_short_name ON counties(short_name);
 
 -- A caucus site is one room; four or more precincts in it make a super site.
 CREATE TABLE sites (
@@ -37,7 +37,8 @@ CREATE TABLE precincts (
   site_code      TEXT REFERENCES sites(code),
   registered_rep INTEGER NOT NULL CHECK (registered_rep >= 0)
 );
-CREATE INDEX precincts_county_name ON precincts(county_fips, norm_name);
+-- Unique, so a tally given by name can only ever mean one precinct.
+CREATE UNIQUE INDEX precincts_county_name ON precincts(county_fips, norm_name);
 CREATE INDEX precincts_site ON precincts(site_code);
 
 CREATE VIEW super_sites AS
@@ -110,12 +111,17 @@ CREATE TABLE submissions (
   total         INTEGER NOT NULL CHECK (total >= 0),
   revision      INTEGER NOT NULL DEFAULT 1 CHECK (revision >= 1),
   supersedes    INTEGER REFERENCES submissions(id),
-  state         TEXT NOT NULL DEFAULT 'received',
+  state         TEXT NOT NULL DEFAULT 'received'
+                CHECK (state IN ('received', 'unmatched', 'flagged', 'clean',
+                                 'approved', 'rejected', 'superseded')),
   origin        TEXT NOT NULL,
   line          INTEGER NOT NULL,
   raw           BLOB NOT NULL
 );
-CREATE INDEX submissions_precinct ON submissions(precinct_id, revision);
+-- One tally per revision number of a precinct: two ingests racing for the
+-- same precinct can never both write revision 2.
+CREATE UNIQUE INDEX submissions_precinct ON submissions(precinct_id, revision)
+  WHERE precinct_id IS NOT NULL;
 CREATE INDEX submissions_state ON submissions(state);
 
 CREATE TABLE votes (

@@ -1,17 +1,13 @@
-#include <dirent.h>
-#include <errno.h>
 #include <limits.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "warroom/alloc.h"
 #include "warroom/audit.h"
 #include "warroom/contest.h"
 #include "warroom/intake.h"
-#include "warroom/lines.h"
 #include "warroom/precincts.h"
 #include "warroom/submission.h"
 #include "warroom/timefmt.h"
@@ -293,30 +289,48 @@ static int store_votes(struct wr_intake *in, int64_t id, const struct wr_submiss
 }
 
 
+static void log_unmatched(struct wr_intake *in, const struct wr_submission *sub,
+                          const struct wr_resolution *res, const struct stored *at,
+                          const char *sugg)
+{
+	char name[256];
+
+	if (!in->log)
+		return;
+	wr_submission_ref(sub, name, sizeof name);
+	if (sub->county[0] && !res->county_fips[0])
+		fprintf(in->log, "%s:%ld: unmatched: county \"%s\" is not known; closest "
+		        "precincts by name: %s\n", at->origin, at->line, sub->county, sugg);
+	else
+		fprintf(in->log, "%s:%ld: unmatched: %s; closest: %s\n", at->origin, at->line,
+		        res->why[0] ? res->why : name, sugg);
+}
+
 static int store_unmatched(struct wr_intake *in, int64_t id,
                            const struct wr_submission *sub,
                            const struct wr_resolution *res, const struct stored *at,
                            struct wr_err *err)
 {
 	sqlite3_stmt *st = in->st[ST_UNMATCHED];
-	char name[256], sugg[4 * 40] = "[";
+	json_t *codes = json_array();
+	char name[256], *sugg;
+	int rc;
 
 	wr_submission_ref(sub, name, sizeof name);
 	for (size_t i = 0; i < res->nsugg; i++)
-		snprintf(sugg + strlen(sugg), sizeof sugg - strlen(sugg), "%s\"%s\"",
-		         i ? "," : "", res->suggestions[i]);
-	strcat(sugg, "]");
+		json_array_append_new(codes, json_string(res->suggestions[i]));
+	sugg = json_dumps(codes, JSON_COMPACT);
+	json_decref(codes);
+	if (!sugg)
+		return wr_errf(err, WR_EIO, "out of memory listing suggestions");
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, res->county_fips, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, sugg, -1, SQLITE_STATIC);
-	if (in->log && sub->county[0] && !res->county_fips[0])
-		fprintf(in->log, "%s:%ld: unmatched: county \"%s\" is not known; closest "
-		        "precincts by name: %s\n", at->origin, at->line, sub->county, sugg);
-	else if (in->log)
-		fprintf(in->log, "%s:%ld: unmatched: precinct \"%s\" is not known; closest: %s\n",
-		        at->origin, at->line, name, sugg);
-	return run(in, st, "queueing an unmatched tally", err);
+	log_unmatched(in, sub, res, at, sugg);
+	rc = run(in, st, "queueing an unmatched tally", err);
+	free(sugg);
+	return rc;
 }
 
 static int audit_ingest(struct wr_intake *in, const struct wr_submission *sub,
@@ -434,150 +448,3 @@ int wr_intake_record(struct wr_intake *in, const char *origin, long line,
 	return in->pending >= BATCH ? wr_intake_flush(in, err) : WR_OK;
 }
 
-static int blank(const char *buf, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (buf[i] != ' ' && buf[i] != '\t' && buf[i] != '\r')
-			return 0;
-	return 1;
-}
-
-static int ingest_stream(struct wr_intake *in, FILE *f, const char *origin,
-                         struct wr_err *err)
-{
-	struct wr_lines lr;
-	enum wr_outcome outcome;
-	int rc = WR_OK, got;
-
-	wr_lines_init(&lr, f, WR_RECORD_MAX);
-	while ((got = wr_lines_next(&lr)) == 1) {
-		if (lr.full_len == lr.len && blank(lr.buf, lr.len))
-			continue;
-		rc = wr_intake_record(in, origin, lr.lineno, lr.buf, lr.len, lr.full_len,
-		                      &outcome, err);
-		if (rc != WR_OK)
-			break;
-	}
-	if (rc == WR_OK && got < 0)
-		rc = wr_errf(err, WR_EIO, "%s: read error after line %ld: %s", origin,
-		             lr.lineno, strerror(errno));
-	wr_lines_free(&lr);
-	if (rc == WR_OK)
-		rc = wr_intake_flush(in, err);
-	return rc;
-}
-
-static int ingest_file(struct wr_intake *in, const char *path, struct wr_err *err)
-{
-	char full[PATH_MAX];
-	FILE *f = fopen(path, "rb");
-	int rc;
-
-	if (!f)
-		return wr_errf(err, WR_EIO, "%s: cannot open: %s", path, strerror(errno));
-	/* The absolute path names the record's origin, so a rerun from another
-	 * directory still recognises quarantined records it stored before. */
-	rc = ingest_stream(in, f, realpath(path, full) ? full : path, err);
-	fclose(f);
-	return rc;
-}
-
-static int wanted(const char *name)
-{
-	const char *dot = strrchr(name, '.');
-
-	return name[0] != '.' && dot &&
-	       (!strcmp(dot, ".ndjson") || !strcmp(dot, ".jsonl") || !strcmp(dot, ".json"));
-}
-
-static int cmp_names(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Name order makes a spool of numbered files load in the order written. */
-static int list_dir(const char *dir, char ***out, size_t *n, struct wr_err *err)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char **names = NULL;
-	size_t cap = 0;
-
-	*n = 0;
-	*out = NULL;
-	if (!d)
-		return wr_errf(err, WR_EIO, "%s: cannot open directory: %s", dir,
-		               strerror(errno));
-	while ((e = readdir(d)) != NULL) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		if (*n == cap)
-			names = wr_xrealloc(names, (cap = cap ? cap * 2 : 16) * sizeof *names);
-		names[(*n)++] = wr_xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (*n)
-		qsort(names, *n, sizeof *names, cmp_names);
-	*out = names;
-	return WR_OK;
-}
-
-/* A file that cannot be read is reported and the others still load; only a
- * store failure stops the directory. */
-static int ingest_entry(struct wr_intake *in, const char *dir, const char *name,
-                        struct wr_err *err)
-{
-	char path[PATH_MAX];
-	struct stat sb;
-	int rc;
-
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	if (stat(path, &sb) != 0)
-		return wr_errf(err, WR_EIO, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode) || !wanted(name)) {
-		if (in->log && name[0] != '.')
-			fprintf(in->log, "%s: skipped: %s\n", path,
-			        S_ISDIR(sb.st_mode) ? "a directory (not read recursively)"
-			                            : "not a .ndjson, .jsonl or .json file");
-		return WR_OK;
-	}
-	rc = ingest_file(in, path, err);
-	if (rc != WR_OK && in->log)
-		fprintf(in->log, "%s\n", err->msg);
-	return rc;
-}
-
-static int ingest_dir(struct wr_intake *in, const char *dir, struct wr_err *err)
-{
-	size_t n;
-	char **names;
-	int result = list_dir(dir, &names, &n, err);
-	struct wr_err one;
-
-	if (result != WR_OK)
-		return result;
-	for (size_t i = 0; i < n && result != WR_ESTORE; i++) {
-		int rc = ingest_entry(in, dir, names[i], &one);
-
-		if (rc != WR_OK) {
-			if (err)
-				*err = one;
-			result = rc == WR_ESTORE || result == WR_OK ? rc : result;
-		}
-	}
-	for (size_t i = 0; i < n; i++)
-		free(names[i]);
-	free(names);
-	return result;
-}
-
-int wr_intake_path(struct wr_intake *in, const char *path, struct wr_err *err)
-{
-	struct stat sb;
-
-	if (strcmp(path, "-") == 0)
-		return ingest_stream(in, stdin, "stdin", err);
-	if (stat(path, &sb) != 0)
-		return wr_errf(err, WR_EIO, "%s: %s", path, strerror(errno));
-	return S_ISDIR(sb.st_mode) ? ingest_dir(in, path, err) : ingest_file(in, path, err);
-}

@@ -9,7 +9,7 @@
 struct wr_resolver {
 	struct wr_store *s;
 	sqlite3_stmt *by_code, *by_alias_code, *by_name, *by_alias_name;
-	sqlite3_stmt *county, *in_county, *all;
+	sqlite3_stmt *county, *in_county, *codes_in_county, *all;
 };
 
 static const struct {
@@ -159,6 +159,11 @@ int wr_resolver_open(struct wr_resolver **out, struct wr_store *s, struct wr_err
 	        " UNION ALL SELECT p.code, a.norm_old_name FROM precinct_aliases a"
 	        " JOIN precincts p ON p.id = a.precinct_id"
 	        " WHERE a.county_fips = ?1 AND a.norm_old_name IS NOT NULL", err) ||
+	    wr_store_prepare(s, &r->codes_in_county,
+	        "SELECT code, code FROM precincts WHERE county_fips = ?1"
+	        " UNION ALL SELECT p.code, a.old_code FROM precinct_aliases a"
+	        " JOIN precincts p ON p.id = a.precinct_id"
+	        " WHERE a.county_fips = ?1 AND a.old_code IS NOT NULL", err) ||
 	    wr_store_prepare(s, &r->all,
 	        "SELECT code, CASE WHEN ?1 THEN code ELSE norm_name END FROM precincts",
 	        err)) {
@@ -179,6 +184,7 @@ void wr_resolver_close(struct wr_resolver *r)
 	sqlite3_finalize(r->by_alias_name);
 	sqlite3_finalize(r->county);
 	sqlite3_finalize(r->in_county);
+	sqlite3_finalize(r->codes_in_county);
 	sqlite3_finalize(r->all);
 	free(r);
 }
@@ -269,15 +275,29 @@ static void consider(struct wr_resolution *out, size_t dist[], const char *code,
 	out->nsugg = n + 1;
 }
 
+/* Scans the county when it is known (by name, or by the FIPS prefix of a
+ * code), the whole state only when nothing narrows it: this runs inside a
+ * write transaction, and a national precinct list is long. */
 static int suggest(struct wr_resolver *r, const char *key, int by_code,
                    struct wr_resolution *out, struct wr_err *err)
 {
-	sqlite3_stmt *st = out->county_fips[0] && !by_code ? r->in_county : r->all;
+	char fips[8] = "";
+	sqlite3_stmt *st;
 	size_t dist[WR_SUGGESTIONS];
 	int rc;
 
-	if (st == r->in_county)
-		sqlite3_bind_text(st, 1, out->county_fips, -1, SQLITE_STATIC);
+	snprintf(fips, sizeof fips, "%s", out->county_fips);
+	if (by_code && !fips[0] && strchr(key, '-') &&
+	    (size_t)(strchr(key, '-') - key) < sizeof fips) {
+		char prefix[8];
+
+		snprintf(prefix, sizeof prefix, "%.*s", (int)(strchr(key, '-') - key), key);
+		if (wr_resolve_county(r, prefix, fips, err) != WR_OK)
+			return WR_ESTORE;
+	}
+	st = !fips[0] ? r->all : by_code ? r->codes_in_county : r->in_county;
+	if (fips[0])
+		sqlite3_bind_text(st, 1, fips, -1, SQLITE_TRANSIENT);
 	else
 		sqlite3_bind_int(st, 1, by_code);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
@@ -287,6 +307,21 @@ static int suggest(struct wr_resolver *r, const char *key, int by_code,
 	if (rc != SQLITE_DONE)
 		return wr_store_fail(r->s, err, "finding suggestions");
 	return WR_OK;
+}
+
+static void unmatched(struct wr_resolution *out)
+{
+	out->how = WR_MATCH_NONE;
+	out->precinct_id = 0;
+	out->code[0] = '\0';
+}
+
+/* Suggests the two precincts a disagreeing record points at. */
+static void consider_pair(struct wr_resolution *out, const char *a, const char *b)
+{
+	snprintf(out->suggestions[out->nsugg++], sizeof out->suggestions[0], "%s", a);
+	if (b && strcmp(a, b))
+		snprintf(out->suggestions[out->nsugg++], sizeof out->suggestions[0], "%s", b);
 }
 
 static int by_name(struct wr_resolver *r, const struct wr_submission *sub,
@@ -310,6 +345,43 @@ static int by_name(struct wr_resolver *r, const struct wr_submission *sub,
 	return 0;
 }
 
+static int by_code(struct wr_resolver *r, const struct wr_submission *sub,
+                   struct wr_resolution *out, struct wr_err *err)
+{
+	int rc = lookup1(r, r->by_code, sub->precinct, out, err);
+
+	if (rc == 1)
+		out->how = WR_MATCH_CODE;
+	else if (rc == 0 && (rc = lookup1(r, r->by_alias_code, sub->precinct, out, err)) == 1)
+		out->how = WR_MATCH_ALIAS_CODE;
+	return rc;
+}
+
+/* The code resolved; does the county and name the record also gives agree?
+ * 1 when they do (or were not given), 0 when not (out says why). */
+static int agrees(struct wr_resolver *r, const struct wr_submission *sub,
+                  struct wr_resolution *out, struct wr_err *err)
+{
+	struct wr_resolution named;
+	int rc;
+
+	if (!sub->county[0])
+		return 1;
+	memset(&named, 0, sizeof named);
+	rc = by_name(r, sub, &named, err);
+	if (rc < 0)
+		return rc;
+	if (!strcmp(named.county_fips, out->county_fips) &&
+	    (rc == 0 || named.precinct_id == out->precinct_id))
+		return 1;
+	snprintf(out->why, sizeof out->why, "code %.32s is a precinct of county %s, but "
+	         "the record names %.40s / %.60s", sub->precinct, out->county_fips,
+	         sub->county, sub->precinct_name);
+	out->nsugg = 0;
+	consider_pair(out, out->code, rc == 1 ? named.code : NULL);
+	return 0;
+}
+
 int wr_resolve(struct wr_resolver *r, const struct wr_submission *sub,
                struct wr_resolution *out, struct wr_err *err)
 {
@@ -317,23 +389,23 @@ int wr_resolve(struct wr_resolver *r, const struct wr_submission *sub,
 	int rc = 0;
 
 	memset(out, 0, sizeof *out);
-	if (sub->precinct[0]) {
-		rc = lookup1(r, r->by_code, sub->precinct, out, err);
-		if (rc == 1)
-			out->how = WR_MATCH_CODE;
-		else if (rc == 0 && (rc = lookup1(r, r->by_alias_code, sub->precinct, out,
-		                                  err)) == 1)
-			out->how = WR_MATCH_ALIAS_CODE;
-	}
-	if (rc == 0 && sub->precinct_name[0])
+	if (sub->precinct[0] && (rc = by_code(r, sub, out, err)) == 1) {
+		rc = agrees(r, sub, out, err);
+		if (rc == 0) {
+			unmatched(out);
+			return WR_OK;
+		}
+	} else if (rc == 0 && sub->precinct_name[0]) {
 		rc = by_name(r, sub, out, err);
+	}
 	if (rc < 0)
 		return WR_ESTORE;
 	if (rc == 1)
 		return WR_OK;
-	out->how = WR_MATCH_NONE;
-	out->precinct_id = 0;
-	out->code[0] = '\0';
+	unmatched(out);
+	snprintf(out->why, sizeof out->why, "precinct \"%.32s%s%.60s\" is not known",
+	         sub->precinct[0] ? sub->precinct : sub->county,
+	         sub->precinct[0] ? "" : " / ", sub->precinct[0] ? "" : sub->precinct_name);
 	if (sub->precinct_name[0] && out->county_fips[0]) {
 		wr_precinct_normalize(sub->precinct_name, norm, sizeof norm);
 		return suggest(r, norm, 0, out, err);

@@ -32,7 +32,7 @@ int wr_store_prepare(struct wr_store *s, sqlite3_stmt **st, const char *sql,
 	return WR_OK;
 }
 
-static int exec(struct wr_store *s, const char *sql, struct wr_err *err)
+int wr_store_exec(struct wr_store *s, const char *sql, struct wr_err *err)
 {
 	char *msg = NULL;
 
@@ -46,12 +46,12 @@ static int exec(struct wr_store *s, const char *sql, struct wr_err *err)
 
 int wr_store_begin(struct wr_store *s, struct wr_err *err)
 {
-	return exec(s, "BEGIN IMMEDIATE", err);
+	return wr_store_exec(s, "BEGIN IMMEDIATE", err);
 }
 
 int wr_store_commit(struct wr_store *s, struct wr_err *err)
 {
-	return exec(s, "COMMIT", err);
+	return wr_store_exec(s, "COMMIT", err);
 }
 
 void wr_store_rollback(struct wr_store *s)
@@ -76,22 +76,49 @@ int wr_store_version(struct wr_store *s)
 static int record_migration(struct wr_store *s, const struct wr_migration *m,
                             struct wr_err *err)
 {
-	char sql[160], now[32];
+	sqlite3_stmt *st;
+	char now[32], pragma[48];
+	int rc;
 
 	wr_time_format_utc(wr_time_now(), now);
-	snprintf(sql, sizeof sql,
-	         "INSERT INTO schema_migrations VALUES (%d, '%s', '%s');"
-	         "PRAGMA user_version = %d;",
-	         m->version, m->name, now, m->version);
-	return exec(s, sql, err);
+	if (wr_store_prepare(s, &st, "INSERT INTO schema_migrations VALUES (?1, ?2, ?3)",
+	                     err))
+		return WR_ESTORE;
+	sqlite3_bind_int(st, 1, m->version);
+	sqlite3_bind_text(st, 2, m->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return wr_store_fail(s, err, "recording a migration");
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", m->version);
+	return wr_store_exec(s, pragma, err);
 }
 
-/* Several processes may open a new store at once; the version is read inside
- * the write transaction so exactly one of them applies each migration. */
+static int apply(struct wr_store *s, int have, struct wr_err *err)
+{
+	for (size_t i = 0; i < wr_migrations_count; i++) {
+		const struct wr_migration *m = &wr_migrations[i];
+
+		if (m->version > have && (wr_store_exec(s, m->sql, err) != WR_OK ||
+		                          record_migration(s, m, err) != WR_OK))
+			return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+/* The version is read without a lock first, so opening an up-to-date store
+ * never waits for a writer; only a store that is behind takes the write
+ * lock, and reads the version again under it, so exactly one of several
+ * processes applies each migration. */
 static int migrate(struct wr_store *s, struct wr_err *err)
 {
-	int have, latest = wr_migrations[wr_migrations_count - 1].version;
+	int have = wr_store_version(s), latest = wr_migrations[wr_migrations_count - 1].version;
 
+	if (have < 0)
+		return wr_store_fail(s, err, "reading the schema version");
+	if (have == latest)
+		return WR_OK;
 	if (wr_store_begin(s, err) != WR_OK)
 		return WR_ESTORE;
 	have = wr_store_version(s);
@@ -102,15 +129,9 @@ static int migrate(struct wr_store *s, struct wr_err *err)
 		               "warroom knows (%d); use a newer warroom", s->path,
 		               have, latest);
 	}
-	for (size_t i = 0; i < wr_migrations_count; i++) {
-		const struct wr_migration *m = &wr_migrations[i];
-
-		if (m->version <= have)
-			continue;
-		if (exec(s, m->sql, err) != WR_OK || record_migration(s, m, err) != WR_OK) {
-			wr_store_rollback(s);
-			return WR_ESTORE;
-		}
+	if (have < 0 || apply(s, have, err) != WR_OK) {
+		wr_store_rollback(s);
+		return have < 0 ? wr_store_fail(s, err, "reading the schema version") : WR_ESTORE;
 	}
 	return wr_store_commit(s, err);
 }
@@ -120,20 +141,26 @@ static int configure(struct wr_store *s, struct wr_err *err)
 	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
 	/* WAL lets six consoles read while intake writes; NORMAL sync is
 	 * durable against a killed process, which is the crash we design for. */
-	return exec(s, "PRAGMA journal_mode = WAL;"
+	return wr_store_exec(s, "PRAGMA journal_mode = WAL;"
 	               "PRAGMA synchronous = NORMAL;"
 	               "PRAGMA foreign_keys = ON;"
 	               "PRAGMA cache_size = -32768;", err);
 }
 
-int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err)
+int wr_store_open_mode(struct wr_store *s, const char *path, int create,
+                       struct wr_err *err)
 {
-	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+	int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX |
+	            (create ? SQLITE_OPEN_CREATE : 0);
 
 	memset(s, 0, sizeof *s);
 	s->path = wr_xstrdup(path);
 	if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-		wr_store_fail(s, err, "opening");
+		if (!create)
+			wr_errf(err, WR_ESTORE, "no store at %s: create it with `warroom init "
+			        "--db %s --fixtures DIR`", path, path);
+		else
+			wr_store_fail(s, err, "opening");
 		wr_store_close(s);
 		return WR_ESTORE;
 	}
@@ -143,6 +170,11 @@ int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err)
 		return WR_ESTORE;
 	}
 	return WR_OK;
+}
+
+int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err)
+{
+	return wr_store_open_mode(s, path, 1, err);
 }
 
 void wr_store_close(struct wr_store *s)

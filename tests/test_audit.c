@@ -10,6 +10,7 @@
 #include "warroom/audit.h"
 #include "warroom/auth.h"
 #include "warroom/intake.h"
+#include "warroom/ndjson.h"
 #include "warroom/review.h"
 #include "warroom/timefmt.h"
 
@@ -525,7 +526,7 @@ static void test_ingest_audited(void **state)
 	assert_non_null(realpath(path, real));
 
 	assert_int_equal(wr_intake_open(&in, &f->t.s, NULL, &err), WR_OK);
-	assert_int_equal(wr_intake_path(in, path, &err), WR_OK);
+	assert_int_equal(wr_ndjson_ingest(in, path, NULL, &err), WR_OK);
 	assert_int_equal(wr_intake_close(in, &err), WR_OK);
 	/* One record per stored tally and per quarantined record; the exact
 	 * duplicate on line 6 is not an event. */
@@ -548,7 +549,7 @@ static void test_ingest_audited(void **state)
 
 	/* The same file again: nothing new happened, nothing is recorded. */
 	assert_int_equal(wr_intake_open(&in, &f->t.s, NULL, &err), WR_OK);
-	assert_int_equal(wr_intake_path(in, path, &err), WR_OK);
+	assert_int_equal(wr_ndjson_ingest(in, path, NULL, &err), WR_OK);
 	assert_int_equal(wr_intake_counts(in)->n[WR_DUPLICATE], 4);
 	assert_int_equal(wr_intake_close(in, &err), WR_OK);
 	assert_int_equal(q(f, "SELECT count(*) FROM audit"), 5);

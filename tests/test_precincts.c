@@ -226,10 +226,25 @@ static void test_code_then_name(void **state)
 	assert_int_equal(wr_resolve(f->r, &sub, &res, &err), WR_OK);
 	is_match(f, &res, WR_MATCH_NAME, "19153-003", "19153");
 
-	/* A good code wins over a contradicting name. */
+	/* A code and a name that point at different precincts are not guessed
+	 * between: a mistyped code must not replace another precinct's tally. */
 	snprintf(sub.precinct, sizeof sub.precinct, "19153-002");
 	assert_int_equal(wr_resolve(f->r, &sub, &res, &err), WR_OK);
-	is_match(f, &res, WR_MATCH_CODE, "19153-002", "19153");
+	assert_int_equal(res.how, WR_MATCH_NONE);
+	assert_int_equal(res.nsugg, 2);
+	assert_string_equal(res.suggestions[0], "19153-002");
+	assert_string_equal(res.suggestions[1], "19153-003");
+	assert_non_null(strstr(res.why, "code 19153-002"));
+
+	/* The same when the code belongs to another county than the one named. */
+	snprintf(sub.precinct, sizeof sub.precinct, "19141-001");
+	assert_int_equal(wr_resolve(f->r, &sub, &res, &err), WR_OK);
+	assert_int_equal(res.how, WR_MATCH_NONE);
+
+	/* Code, county and name that agree resolve by the code. */
+	snprintf(sub.precinct, sizeof sub.precinct, "19153-003");
+	assert_int_equal(wr_resolve(f->r, &sub, &res, &err), WR_OK);
+	is_match(f, &res, WR_MATCH_CODE, "19153-003", "19153");
 }
 
 static void county_is(struct fx *f, const char *in, const char *want)
@@ -270,16 +285,19 @@ static void test_unmatched_code_suggestions(void **state)
 	struct fx *f = *state;
 	struct wr_resolution res;
 
-	/* Distances to every code: 19141-002 is 1, 19141-001 is 2, 19153-002
-	 * is 3 and the rest further, so the order is fully determined. */
+	/* The code's FIPS prefix narrows the scan to O'Brien's two precincts:
+	 * 19141-002 is at distance 1, 19141-001 at 2. */
 	by_code(f, "19141-0022", &res);
 	assert_int_equal(res.how, WR_MATCH_NONE);
 	assert_int_equal(res.precinct_id, 0);
 	assert_string_equal(res.code, "");
-	assert_int_equal(res.nsugg, 3);
+	assert_int_equal(res.nsugg, 2);
 	assert_string_equal(res.suggestions[0], "19141-002");
 	assert_string_equal(res.suggestions[1], "19141-001");
-	assert_string_equal(res.suggestions[2], "19153-002");
+
+	/* Without a known county prefix the whole state is searched. */
+	by_code(f, "99999-0022", &res);
+	assert_int_equal(res.nsugg, 3);
 }
 
 static void test_unmatched_name_suggestions(void **state)

@@ -40,11 +40,6 @@ int wr_intake_record(struct wr_intake *in, const char *origin, long line,
                      const char *buf, size_t len, size_t full_len,
                      enum wr_outcome *outcome, struct wr_err *err);
 
-/* Reads NDJSON from a file, every .ndjson/.jsonl/.json file of a directory
- * (in name order), or standard input for "-". WR_EIO when some input could
- * not be read (the rest is still ingested), WR_ESTORE when the store failed. */
-int wr_intake_path(struct wr_intake *in, const char *path, struct wr_err *err);
-
 /* Makes everything ingested so far durable. */
 int wr_intake_flush(struct wr_intake *in, struct wr_err *err);
 

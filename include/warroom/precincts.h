@@ -29,6 +29,7 @@ struct wr_resolution {
 	char county_fips[8];             /* "" when the county is unknown too */
 	size_t nsugg;
 	char suggestions[WR_SUGGESTIONS][33];  /* precinct codes, best first */
+	char why[200];                   /* for an operator, when unmatched */
 };
 
 /* Lower-cases, folds punctuation to spaces, "Twp" to "township", "Pct" to
@@ -47,8 +48,11 @@ struct wr_resolver;
 int wr_resolver_open(struct wr_resolver **r, struct wr_store *s, struct wr_err *err);
 void wr_resolver_close(struct wr_resolver *r);
 
-/* Resolves by code, then old code, then name, then old name. Unmatched is
- * not an error: out->how is WR_MATCH_NONE. Errors are store failures. */
+/* Resolves by code, then old code, then name, then old name. A record whose
+ * code and county/name point at different precincts is unmatched, not
+ * guessed: a mistyped code must not replace another precinct's tally.
+ * Unmatched is not an error: out->how is WR_MATCH_NONE and out->why says
+ * why. Errors are store failures. */
 int wr_resolve(struct wr_resolver *r, const struct wr_submission *sub,
                struct wr_resolution *out, struct wr_err *err);
 

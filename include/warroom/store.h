@@ -28,6 +28,13 @@ const char *wr_store_default_path(const char *given);
 
 /* Opens (creating if needed) and migrates. On error nothing is left open. */
 int wr_store_open(struct wr_store *s, const char *path, struct wr_err *err);
+/* The same; with create 0 a missing file is an error naming `warroom init`,
+ * so a mistyped --db never makes an empty store that reports "0 of 0". */
+int wr_store_open_mode(struct wr_store *s, const char *path, int create,
+                       struct wr_err *err);
+
+/* Runs SQL without results; err names the store and the statement. */
+int wr_store_exec(struct wr_store *s, const char *sql, struct wr_err *err);
 void wr_store_close(struct wr_store *s);
 
 /* Short write transactions: BEGIN IMMEDIATE takes the write lock up front so
@@ -36,7 +43,7 @@ int wr_store_begin(struct wr_store *s, struct wr_err *err);
 int wr_store_commit(struct wr_store *s, struct wr_err *err);
 void wr_store_rollback(struct wr_store *s);
 
-/* Highest migration applied to the open store. */
+/* Highest migration applied to the open store, -1 when it cannot be read. */
 int wr_store_version(struct wr_store *s);
 
 /* Prepares sql or fills err with the statement and SQLite's message. */

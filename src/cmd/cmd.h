@@ -43,7 +43,9 @@ int cmd_read_pin(const char *prompt, int confirm, char *buf, size_t n);
 /* Who runs a local administrative command, for the audit trail. */
 const char *cmd_local_actor(void);
 
-/* Opens the store at --db (or the default), printing why not on failure. */
+/* Opens the existing store at --db (or the default), printing why not on
+ * failure; only `init` creates one (cmd_open_store_mode with create 1). */
 int cmd_open_store(struct wr_store *s, const char *db);
+int cmd_open_store_mode(struct wr_store *s, const char *db, int create);
 
 #endif

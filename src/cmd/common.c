@@ -14,9 +14,14 @@ int cmd_usage(const struct wr_cmd *c)
 
 int cmd_open_store(struct wr_store *s, const char *db)
 {
+	return cmd_open_store_mode(s, db, 0);
+}
+
+int cmd_open_store_mode(struct wr_store *s, const char *db, int create)
+{
 	struct wr_err err;
 
-	if (wr_store_open(s, wr_store_default_path(db), &err) != WR_OK) {
+	if (wr_store_open_mode(s, wr_store_default_path(db), create, &err) != WR_OK) {
 		fprintf(stderr, "warroom: %s\n", err.msg);
 		return EXIT_FAIL;
 	}

@@ -3,6 +3,7 @@
 
 #include "cmd.h"
 #include "warroom/intake.h"
+#include "warroom/ndjson.h"
 
 static void summary(const struct wr_intake_counts *n, int json)
 {
@@ -30,7 +31,7 @@ static int ingest(struct wr_store *s, int argc, char **argv, int json)
 		return EXIT_FAIL;
 	}
 	for (int i = 0; i < argc && rc != WR_ESTORE; i++) {
-		one = wr_intake_path(in, argv[i], &err);
+		one = wr_ndjson_ingest(in, argv[i], stderr, &err);
 		if (one != WR_OK) {
 			fprintf(stderr, "warroom: %s\n", err.msg);
 			rc = one;

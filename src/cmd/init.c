@@ -27,7 +27,7 @@ static int run(int argc, char **argv)
 	}
 	if (optind != argc)
 		return cmd_usage(&wr_cmd_init);
-	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
+	if ((rc = cmd_open_store_mode(&s, db, 1)) != EXIT_OK)
 		return rc;
 	printf("store %s at schema version %d\n", s.path, wr_store_version(&s));
 	if (dir && wr_fixtures_load(&s, dir, &n, &err) != WR_OK) {
