@@ -6,10 +6,13 @@ CC      ?= cc
 CLANG   ?= clang
 PKGS    := ncursesw sqlite3 libcurl jansson libsodium
 # Recursive (=) so pkg-config runs after scripts/deps.sh installed things.
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+# ncursesw's flags define _XOPEN_SOURCE, which would hide non-POSIX use in
+# the core, so only the console's files (src/tui) will get them.
+PKG_CFLAGS = $(shell pkg-config --cflags sqlite3 libcurl jansson libsodium)
+CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
 CFLAGS  ?= -O2 -g
-STD     := -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=200809L -Iinclude -Isrc
+STD     := -std=c11 -Wall -Wextra -Werror -D_XOPEN_SOURCE=700 -Iinclude -Isrc
 SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fsanitize=float-cast-overflow -fno-sanitize-recover=all
 
@@ -69,16 +72,17 @@ build/san/%.o: %.c
 
 build/tests/%: tests/%.c tests/testutil.h $(OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -o $@ $< $(OBJ) $(PKG_LIBS) -lcmocka -lm
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(OBJ) $(PKG_LIBS) -lcmocka -lm
 
 build/san-tests/%: tests/%.c tests/testutil.h $(SAN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -o $@ $< $(SAN_OBJ) $(PKG_LIBS) -lcmocka -lm
+	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(SAN_OBJ) $(PKG_LIBS) -lcmocka -lm
 
-build/fuzz_submission: tests/fuzz/fuzz_submission.c $(LIB_SRC) build/schemas.c
+build/fuzz_submission: tests/fuzz/fuzz_submission.c $(LIB_SRC) build/schemas.c \
+                        $(wildcard include/warroom/*.h)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(STD) $(PKG_CFLAGS) -g -O1 -fsanitize=fuzzer,address,undefined \
-	  -o $@ $^ $(PKG_LIBS) -lm
+	  -o $@ $(filter %.c,$^) $(PKG_LIBS) -lm
 
 test: deps
 	@$(MAKE) --no-print-directory test-all

@@ -29,8 +29,8 @@ static int is_number(const char *t)
 	return 1;
 }
 
-/* Appends one normalised token to out; `prev_no` drops a "no" before a
- * number, which callers write as "No. 3" or "#3" interchangeably. */
+/* Appends one normalised token to out, spelling synonyms one way and
+ * dropping leading zeros, so "Twp 03" and "Township 3" compare equal. */
 static void emit(char *out, size_t n, size_t *len, const char *tok)
 {
 	size_t tl;

@@ -72,4 +72,5 @@ esac
 rm -rf "$logdir"
 [ -n "$failures" ] && echo "failed:$failures"
 echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+# Finding nothing to run is a broken build, not a pass.
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

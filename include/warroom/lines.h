@@ -17,7 +17,7 @@ struct wr_lines {
 
 void wr_lines_init(struct wr_lines *lr, FILE *f, size_t limit);
 /* 1 with a line, 0 at end of input, -1 on a read error (errno set).
- * Strips LF or CRLF, and a UTF-8 byte-order mark at the start of input. */
+ * Strips LF or CRLF, and a UTF-8 byte-order mark at the start of a line. */
 int wr_lines_next(struct wr_lines *lr);
 void wr_lines_free(struct wr_lines *lr);
 
