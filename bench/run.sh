@@ -15,7 +15,7 @@ for part in "$ROOT"/bench/[0-9]*.sh; do
 	sh "$part" >>"$rows"
 done
 echo
-awk -F'|' 'BEGIN { printf "%-46s %16s %16s %8s %14s %5s\n", "figure", "value", "reference", "ratio", "target", "holds" }
-{ printf "%-46s %16s %16s %8s %14s %5s\n", $1, $2, $3, $4, $5, $6 }' "$rows"
+awk -F'|' 'BEGIN { printf "%-62s %14s %18s %8s %14s %5s\n", "figure", "value", "reference", "ratio", "target", "holds" }
+{ printf "%-62s %14s %18s %8s %14s %5s\n", $1, $2, $3, $4, $5, $6 }' "$rows"
 awk -F'|' '$6 == "yes" { y++ } $6 == "NO" { n++; missed = missed "\n  - " $1 " (" $2 ", target " $5 ")" }
 END { printf "\ntargets: %d hold, %d missed%s\n", y, n, missed }' "$rows"

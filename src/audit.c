@@ -240,13 +240,21 @@ static int check_head(struct wr_store *s, long long last, const unsigned char ha
 	if (wr_store_prepare(s, &st, "SELECT last_id, hash FROM audit_head", err))
 		return WR_ESTORE;
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && (sqlite3_column_int64(st, 0) != last ||
-	                         sqlite3_column_bytes(st, 1) != HASH_LEN ||
-	                         memcmp(sqlite3_column_blob(st, 1), hash, HASH_LEN))) {
+	if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > last) {
 		out->bad_id = last + 1;
 		snprintf(out->why, sizeof out->why, "the trail ends at record %lld but its "
-		         "head says %lld: the newest records were removed or the head was "
-		         "edited", last, sqlite3_column_int64(st, 0));
+		         "head says %lld: the newest records were removed", last,
+		         sqlite3_column_int64(st, 0));
+	} else if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) < last) {
+		out->bad_id = sqlite3_column_int64(st, 0) + 1;
+		snprintf(out->why, sizeof out->why, "records after %lld are past the chain's "
+		         "head: they were added outside warroom, or the head was edited",
+		         sqlite3_column_int64(st, 0));
+	} else if (rc == SQLITE_ROW && (sqlite3_column_bytes(st, 1) != HASH_LEN ||
+	                                memcmp(sqlite3_column_blob(st, 1), hash, HASH_LEN))) {
+		out->bad_id = last;
+		snprintf(out->why, sizeof out->why, "the head's hash does not match record "
+		         "%lld: the head or the newest record was edited", last);
 	} else if (rc == SQLITE_DONE && last > 0) {
 		out->bad_id = last;
 		snprintf(out->why, sizeof out->why, "the audit head is missing");
