@@ -24,7 +24,10 @@ static const char *const sql[ST_COUNT] = {
 	            " WHERE submission_id = ?1",
 	[ST_CURRENT] = "SELECT id, revision FROM submissions WHERE precinct_id = ?1"
 	               " ORDER BY revision DESC LIMIT 1",
-	[ST_SUPERSEDE] = "UPDATE submissions SET state = 'superseded' WHERE id = ?1",
+	/* An approved tally stays the precinct's public number until a
+	 * supervisor approves its revision (review.c supersedes it then). */
+	[ST_SUPERSEDE] = "UPDATE submissions SET state = 'superseded' WHERE id = ?1"
+	                 " AND state IN ('received', 'flagged', 'clean')",
 	[ST_INSERT] = "INSERT INTO submissions (submission_id, content_hash, source,"
 	              " precinct_id, precinct_ref, resolved_by, reporter, device,"
 	              " reported_at, reported_at_s, received_at, total, revision,"

@@ -265,6 +265,12 @@ static int decide(struct wr_review *r, const struct wr_user *u, const struct fac
 	    run(r, "ti", "UPDATE submissions SET state = ?1 WHERE id = ?2", decision,
 	        f->item.id) != SQLITE_DONE)
 		return wr_store_fail(r->s, err, "recording a decision");
+	/* The precinct's earlier approved tally stops being its number now. */
+	if (!strcmp(decision, "approved") &&
+	    run(r, "i", "UPDATE submissions SET state = 'superseded' WHERE state = 'approved'"
+	                " AND precinct_id = (SELECT precinct_id FROM submissions WHERE id = ?1)"
+	                " AND id <> ?1", f->item.id) != SQLITE_DONE)
+		return wr_store_fail(r->s, err, "superseding the earlier approved tally");
 	return drop_claim(r, f, err);
 }
 

@@ -928,6 +928,8 @@ static void test_revision_of_approved(void **state)
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "p1", NULL, &err), WR_OK);
 	assert_int_equal(wr_review_approve(f->r, &f->alice, "p1", NULL, &err), WR_OK);
 	assert_int_equal(tally(f, "p2", "19153-002"), WR_REVISED);
+	/* Until the revision is decided, the approved tally stays the number. */
+	assert_state(f, "p1", "approved");
 
 	/* A validator may not decide it, nor get it from the queue or in bulk. */
 	assert_refused(f, WR_EPERM, wr_review_claim(f->r, &f->bob, "p2", NULL, &err));
@@ -947,6 +949,7 @@ static void test_revision_of_approved(void **state)
 	assert_int_equal(wr_review_claim(f->r, &f->sam, "p2", NULL, &err), WR_OK);
 	assert_int_equal(wr_review_approve(f->r, &f->sam, "p2", NULL, &err), WR_OK);
 	assert_state(f, "p2", "approved");
+	assert_state(f, "p1", "superseded");
 
 	/* A precinct whose earlier tally was only rejected needs no supervisor. */
 	tally(f, "q1", "19153-003");
