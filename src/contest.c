@@ -193,47 +193,38 @@ static int store_contest(struct wr_store *s, const struct wr_contest *c,
 	return rc;
 }
 
-static int exec_id(struct wr_store *s, const char *sql, const char *id)
+/* After the upsert, a candidate the new file leaves out (a withdrawal
+ * before the night) is the one still parked at a negative position. It is
+ * removed, unless a stored tally counts votes for it: then the reload is
+ * refused. Deciding after the upsert, in two statements, never reads the
+ * table while deleting from it. */
+static int drop_candidates(struct wr_store *s, const char *path, struct wr_err *err)
 {
 	sqlite3_stmt *st;
 	int rc;
 
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return SQLITE_ERROR;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc;
-}
-
-/* A candidate the new file leaves out (a withdrawal before the night) is
- * removed; once a tally counts votes for it, the store refuses. */
-static int drop_candidates(struct wr_store *s, const struct wr_contest *c,
-                           struct wr_err *err)
-{
-	sqlite3_stmt *st;
-	int rc = WR_OK, step;
-
-	if (wr_store_prepare(s, &st, "SELECT id, EXISTS (SELECT 1 FROM votes v WHERE"
-	                             " v.candidate = candidates.id) FROM candidates", err))
+	if (wr_store_prepare(s, &st, "SELECT group_concat('\"' || id || '\"', ', ')"
+	                     " FROM candidates c WHERE position < 0 AND EXISTS"
+	                     " (SELECT 1 FROM votes v WHERE v.candidate = c.id)", err))
 		return WR_ESTORE;
-	while (rc == WR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-
-		if (wr_contest_find(c, id) >= 0)
-			continue;
-		if (sqlite3_column_int(st, 1))
-			rc = wr_errf(err, WR_ECONFLICT, "contest.json leaves out candidate "
-			             "\"%s\", but stored tallies have votes for it", id);
-		else if (exec_id(s, "DELETE FROM candidates WHERE id = ?1", id) != SQLITE_DONE)
-			rc = wr_store_fail(s, err, "removing a candidate");
-	}
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+		rc = wr_errf(err, WR_ECONFLICT, "%s: candidates: leaves out %s, but stored "
+		             "tallies have votes for them; keep them in the file", path,
+		             (const char *)sqlite3_column_text(st, 0));
+	else if (rc == SQLITE_ROW)
+		rc = WR_OK;
+	else
+		rc = wr_store_fail(s, err, "reading candidates");
 	sqlite3_finalize(st);
+	if (rc == WR_OK && sqlite3_exec(s->db, "DELETE FROM candidates WHERE position < 0",
+	                                NULL, NULL, NULL) != SQLITE_OK)
+		rc = wr_store_fail(s, err, "removing candidates");
 	return rc;
 }
 
 static int store_candidates(struct wr_store *s, const struct wr_contest *c,
-                            struct wr_err *err)
+                            const char *path, struct wr_err *err)
 {
 	sqlite3_stmt *st = NULL;
 	int rc = wr_store_prepare(s, &st,
@@ -244,8 +235,6 @@ static int store_candidates(struct wr_store *s, const struct wr_contest *c,
 	if (!rc && sqlite3_exec(s->db, "UPDATE candidates SET position = -1 - position",
 	                        NULL, NULL, NULL) != SQLITE_OK)
 		rc = wr_store_fail(s, err, "renumbering candidates");
-	if (!rc)
-		rc = drop_candidates(s, c, err);
 	for (size_t i = 0; !rc && i < c->ncand; i++) {
 		sqlite3_bind_text(st, 1, c->cand[i].id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, c->cand[i].name, -1, SQLITE_STATIC);
@@ -255,7 +244,7 @@ static int store_candidates(struct wr_store *s, const struct wr_contest *c,
 		sqlite3_reset(st);
 	}
 	sqlite3_finalize(st);
-	return rc;
+	return rc ? rc : drop_candidates(s, path, err);
 }
 
 int wr_contest_file_load(struct wr_store *s, const char *path, long *ncand,
@@ -270,7 +259,7 @@ int wr_contest_file_load(struct wr_store *s, const char *path, long *ncand,
 	if (!rc)
 		rc = store_contest(s, &c, opens, err);
 	if (!rc)
-		rc = store_candidates(s, &c, err);
+		rc = store_candidates(s, &c, path, err);
 	*ncand = (long)c.ncand;
 	return rc;
 }

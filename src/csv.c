@@ -1,9 +1,11 @@
+#include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "warroom/alloc.h"
 #include "warroom/csv.h"
+#include "warroom/utf8.h"
 
 struct wr_csv {
 	FILE *f;
@@ -60,6 +62,18 @@ static int quoted(struct wr_csv *c, struct wr_err *err)
 	}
 }
 
+/* 1 when the next byte ends the line, so a \r before it is CRLF; a \r
+ * anywhere else is kept, to be refused as a control character rather than
+ * silently dropped. */
+static int line_end(FILE *f)
+{
+	int ch = getc(f);
+
+	if (ch != EOF)
+		ungetc(ch, f);
+	return ch == '\n' || ch == EOF;
+}
+
 /* Reads one record into buf/off; 1 on a row, 0 at end of file. */
 static int read_row(struct wr_csv *c, struct wr_err *err)
 {
@@ -78,9 +92,12 @@ static int read_row(struct wr_csv *c, struct wr_err *err)
 			if (quoted(c, err) != WR_OK)
 				return WR_EINVAL;
 			ch = getc(c->f);
+			if (ch != ',' && ch != '\n' && ch != '\r' && ch != EOF)
+				return wr_errf(err, WR_EINVAL, "%s:%ld: column %zu: text after the "
+				               "closing quote", c->path, c->line, c->nfields + 1);
 		}
 		while (ch != ',' && ch != '\n' && ch != EOF) {
-			if (ch != '\r')
+			if (ch != '\r' || !line_end(c->f))
 				push_byte(c, (char)ch);
 			ch = getc(c->f);
 		}
@@ -91,6 +108,55 @@ static int read_row(struct wr_csv *c, struct wr_err *err)
 	}
 	c->next_line++;
 	return 1;
+}
+
+static size_t field_len(const struct wr_csv *c, size_t i)
+{
+	return (i + 1 < c->nfields ? c->off[i + 1] : c->len) - c->off[i] - 1;
+}
+
+/* Offset of the first C0 control, DEL or C1 control (U+0080..U+009F, which
+ * is 0xc2 then 0x80..0x9f in the UTF-8 already checked) in s; len if none. */
+static size_t control_at(const unsigned char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (s[i] < 0x20 || s[i] == 0x7f || (s[i] == 0xc2 && i + 1 < len && s[i + 1] < 0xa0))
+			return i;
+	return len;
+}
+
+static int text_err(const struct wr_csv *c, size_t i, const char *what, struct wr_err *err)
+{
+	if (!c->header)
+		return wr_errf(err, WR_EINVAL, "%s:%ld: column %zu: %s", c->path, c->line,
+		               i + 1, what);
+	return wr_errf(err, WR_EINVAL, "%s:%ld: column %zu (%s): %s", c->path, c->line,
+	               i + 1, c->header[i], what);
+}
+
+/* Fields become names on screens and in published JSON: bytes that are not
+ * UTF-8 or control characters (a line break inside quotes included) are
+ * refused here, naming where, rather than loaded and found on the night. */
+static int check_text(const struct wr_csv *c, struct wr_err *err)
+{
+	char what[96];
+
+	for (size_t i = 0; i < c->nfields; i++) {
+		const unsigned char *s = (const unsigned char *)c->buf + c->off[i];
+		size_t len = field_len(c, i), at;
+
+		if (!wr_utf8_valid((const char *)s, len, &at)) {
+			snprintf(what, sizeof what, "byte %zu (0x%02X) is not UTF-8; save the "
+			         "file as UTF-8", at + 1, (unsigned)s[at]);
+			return text_err(c, i, what, err);
+		}
+		if ((at = control_at(s, len)) < len) {
+			snprintf(what, sizeof what, "control character U+%04X at byte %zu",
+			         (unsigned)(s[at] == 0xc2 ? s[at + 1] : s[at]), at + 1);
+			return text_err(c, i, what, err);
+		}
+	}
+	return WR_OK;
 }
 
 /* Spreadsheets export "CSV UTF-8" with a byte-order mark, which would
@@ -120,7 +186,10 @@ int wr_csv_open(struct wr_csv **out, const char *path, struct wr_err *err)
 	skip_bom(c->f);
 	switch (read_row(c, err)) {
 	case 1:
-		break;
+		if (check_text(c, err) == WR_OK)
+			break;
+		wr_csv_close(c);
+		return WR_EINVAL;
 	case 0:
 		wr_errf(err, WR_EINVAL, "%s: empty file: expected a header row", path);
 		/* fall through */
@@ -179,7 +248,7 @@ int wr_csv_next(struct wr_csv *c, struct wr_err *err)
 	if (c->nfields != c->nheader)
 		return wr_errf(err, WR_EINVAL, "%s:%ld: %zu fields, the header has %zu",
 		               c->path, c->line, c->nfields, c->nheader);
-	return 1;
+	return check_text(c, err) == WR_OK ? 1 : WR_EINVAL;
 }
 
 const char *wr_csv_field(const struct wr_csv *c, size_t idx)
@@ -204,9 +273,11 @@ int wr_csv_int(struct wr_csv *c, size_t idx, long long min, long long max,
 	char *end;
 	long long v;
 
+	/* strtoll alone would take " 12" and "+12"; a count is digits as written. */
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (!*s || *end || errno)
+	if (!(isdigit((unsigned char)s[0]) || (s[0] == '-' && isdigit((unsigned char)s[1]))) ||
+	    *end || errno)
 		return wr_errf(err, WR_EINVAL, "%s:%ld: column \"%s\": \"%s\" is not an integer",
 		               c->path, c->line, c->header[idx], s);
 	if (v < min || v > max)

@@ -138,28 +138,105 @@ static void test_quoted_fields(void **state)
 	rm_tmp(&t);
 }
 
+/* Reads t.csv (content) to its first malformed row and checks the message:
+ * file, then want (which starts with ":line:"). */
+static void refused_row(const char *content, size_t len, const char *want)
+{
+	struct tmp t;
+	struct wr_csv *c = NULL;
+	struct wr_err err;
+	char full[256];
+	int rc;
+
+	write_csv(&t, content, len);
+	wr_err_clear(&err);
+	rc = wr_csv_open(&c, t.path, &err);
+	if (rc == WR_OK)
+		while ((rc = wr_csv_next(c, &err)) == 1)
+			;
+	wr_csv_close(c);
+	snprintf(full, sizeof full, "%s%s", t.path, want);
+	rm_tmp(&t);
+	if (rc != WR_EINVAL)
+		fail_msg("rc %d, expected a refusal with \"%s\"", rc, want);
+	if (strcmp(err.msg, full) != 0)
+		fail_msg("message \"%s\", expected \"%s\"", err.msg, full);
+}
+#define REFUSED(lit, want) refused_row(lit, sizeof(lit) - 1, want)
+
 static void test_embedded_newline(void **state)
+{
+	(void)state;
+	/* A fixture field is one line of text: a quoted line break (a cell
+	 * typed with Alt-Enter) would put a newline into a precinct name on
+	 * every screen. It is refused, naming the line the row starts on. */
+	REFUSED("code,name\n"
+	        "1,\"Union Township\nHall\"\n"
+	        "2,two\n",
+	        ":2: column 2 (name): control character U+000A at byte 15");
+	REFUSED("code,name\n1,one\n2,\"a\r\nb\"\n",
+	        ":3: column 2 (name): control character U+000D at byte 2");
+}
+
+static void test_control_characters(void **state)
+{
+	(void)state;
+	REFUSED("code,name\n1,Des\tMoines\n",
+	        ":2: column 2 (name): control character U+0009 at byte 4");
+	REFUSED("code,name\n1,ok\n2,Po\x7flk\n",
+	        ":3: column 2 (name): control character U+007F at byte 3");
+	/* A NUL would otherwise cut the field short without a word. */
+	REFUSED("code,name\n1,Po\0lk\n", ":2: column 2 (name): control character U+0000 at"
+	        " byte 3");
+	/* C1 controls are valid UTF-8 but still controls (NEL here). */
+	REFUSED("code,name\n1,Polk\xc2\x85\n",
+	        ":2: column 2 (name): control character U+0085 at byte 5");
+	/* A CR not before LF is kept, so it is refused, not silently dropped. */
+	REFUSED("code,name\n1,Po\rlk\n", ":2: column 2 (name): control character U+000D at"
+	        " byte 3");
+	REFUSED("code,na\tme\n1,x\n", ":1: column 2: control character U+0009 at byte 3");
+}
+
+static void test_invalid_utf8(void **state)
+{
+	(void)state;
+	/* A Latin-1 export: later it would break every JSON document. */
+	REFUSED("fips,name\n19141,O'Brien\n19153,Po\xfflk\n",
+	        ":3: column 2 (name): byte 3 (0xFF) is not UTF-8; save the file as UTF-8");
+	REFUSED("fips,name\n19141,Caf\xe9\n",
+	        ":2: column 2 (name): byte 4 (0xE9) is not UTF-8; save the file as UTF-8");
+	/* Overlong "/" and a cut-off sequence at the end of a field. */
+	REFUSED("a,b\n\xc0\xaf,x\n", ":2: column 1 (a): byte 1 (0xC0) is not UTF-8; save the"
+	        " file as UTF-8");
+	REFUSED("a,b\nx,\"\xe2\x80\"\n", ":2: column 2 (b): byte 1 (0xE2) is not UTF-8; save"
+	        " the file as UTF-8");
+	/* In the header the column has no name yet. */
+	REFUSED("fi\xffps,name\n1,2\n", ":1: column 1: byte 3 (0xFF) is not UTF-8; save the"
+	        " file as UTF-8");
+}
+
+static void test_utf8_accepted(void **state)
 {
 	struct tmp t;
 	struct wr_csv *c;
 
 	(void)state;
-	/* A quoted newline is data, and later rows keep their real line
-	 * numbers so errors still point at the right place. */
-	WRITE(&t, "code,name\n"
-	          "1,\"Union Township\nHall\"\n"
-	          "2,\"a\n\nb\"\n"
-	          "3,three\n");
+	WRITE(&t, "name,other\nO\xe2\x80\x99" "Brien,\"Caf\xc3\xa9, \xf0\x9f\x97\xb3\"\n");
 	c = open_ok(&t);
 	next_row(c, 2);
-	assert_string_equal(wr_csv_field(c, 1), "Union Township\nHall");
-	next_row(c, 4);
-	assert_string_equal(wr_csv_field(c, 1), "a\n\nb");
-	next_row(c, 7);
-	assert_string_equal(wr_csv_field(c, 0), "3");
+	assert_string_equal(wr_csv_field(c, 0), "O\xe2\x80\x99" "Brien");
+	assert_string_equal(wr_csv_field(c, 1), "Caf\xc3\xa9, \xf0\x9f\x97\xb3");
 	at_end(c);
 	wr_csv_close(c);
 	rm_tmp(&t);
+}
+
+static void test_text_after_quote(void **state)
+{
+	(void)state;
+	/* "Polk"x would silently become Polkx. */
+	REFUSED("code,name\n1,\"Polk\"x\n", ":2: column 2: text after the closing quote");
+	REFUSED("code,name\n\"1\" ,x\n", ":2: column 1: text after the closing quote");
 }
 
 static void test_crlf(void **state)
@@ -298,7 +375,7 @@ static void test_int(void **state)
 	char want[256];
 
 	(void)state;
-	WRITE(&t, "n\n0\n100\n101\n-1\nabc\n12x\n\n99999999999999999999\n-5\n");
+	WRITE(&t, "n\n0\n100\n101\n-1\nabc\n12x\n\n99999999999999999999\n-5\n 7\n+7\n-\n");
 	c = open_ok(&t);
 
 	next_row(c, 2);
@@ -338,6 +415,17 @@ static void test_int(void **state)
 
 	next_row(c, 10);
 	assert_int_equal(wr_csv_int(c, 0, -5, -5, &v, &err), WR_OK);
+	assert_int_equal(v, -5);
+
+	/* strtoll would take a leading space or plus sign; a count is digits. */
+	next_row(c, 11);
+	assert_int_equal(wr_csv_int(c, 0, 0, 100, &v, &err), WR_EINVAL);
+	snprintf(want, sizeof want, "%s:11: column \"n\": \" 7\" is not an integer", t.path);
+	assert_string_equal(err.msg, want);
+	next_row(c, 12);
+	assert_int_equal(wr_csv_int(c, 0, 0, 100, &v, &err), WR_EINVAL);
+	next_row(c, 13);
+	assert_int_equal(wr_csv_int(c, 0, -100, 100, &v, &err), WR_EINVAL);
 	assert_int_equal(v, -5);
 	at_end(c);
 	wr_csv_close(c);
@@ -454,6 +542,10 @@ int main(void)
 		cmocka_unit_test(test_reordered_header),
 		cmocka_unit_test(test_quoted_fields),
 		cmocka_unit_test(test_embedded_newline),
+		cmocka_unit_test(test_control_characters),
+		cmocka_unit_test(test_invalid_utf8),
+		cmocka_unit_test(test_utf8_accepted),
+		cmocka_unit_test(test_text_after_quote),
 		cmocka_unit_test(test_crlf),
 		cmocka_unit_test(test_blank_lines_skipped),
 		cmocka_unit_test(test_no_final_newline),

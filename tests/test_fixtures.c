@@ -528,11 +528,14 @@ static void test_unknown_site(void **state)
 {
 	struct fx *f = *state;
 
+	/* Checked before the insert, so the column is named rather than
+	 * "FOREIGN KEY constraint failed". */
 	put(&f->c, "precincts.csv",
 	    "code,county_fips,name,site,registered_rep\n"
 	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
 	    "19141-002,19141,Union Township,19141-S009,2500\n");
-	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:3: refused by the store");
+	refused(&f->t, &f->c, WR_EINVAL,
+	        "precincts.csv:3: column 4 (\"19141-S009\"): no such site in sites.csv");
 }
 
 static void test_empty_required_field(void **state)
@@ -608,6 +611,341 @@ static void test_optional_files(void **state)
 	assert_int_equal(count(&f->t, "precinct_aliases"), 0);
 }
 
+/* The mini files, for tests that add or change a row. */
+#define PRECINCTS_HDR "code,county_fips,name,site,registered_rep\n"
+#define MINI_PRECINCTS PRECINCTS_HDR \
+	"19141-001,19141,Primghar 1,19141-S001,2600\n" \
+	"19141-002,19141,Union Township,19141-S001,2500\n" \
+	"19153-001,19153,Des Moines 3-2,19153-S001,2000\n" \
+	"19153-002,19153,Des Moines 3-3,19153-S001,2000\n" \
+	"19153-003,19153,Des Moines 4-1,19153-S001,2000\n" \
+	"19153-004,19153,Des Moines 4-2,19153-S001,2000\n" \
+	"19153-005,19153,Union Township,19153-S002,1000\n"
+#define COUNTIES_HDR "fips,name,short_name,tile_row,tile_col,lat,lon,registered_rep\n"
+#define OBRIEN "19141,O'Brien,OBRIE,1,1,43.08,-95.62,5100\n"
+#define POLK "19153,Polk,POLK,5,5,41.68,-93.57,9000\n"
+#define MINI_ALIASES "old_code,old_name,county_fips,code\n" \
+	"19153-501,Des Moines No. 45,19153,19153-001\n" \
+	"19153-502,Lincoln Twp,19153,19153-005\n"
+
+/* A stored tally for precinct code with all its votes for candidate. */
+static void add_tally(struct tu_store *t, const char *code, const char *candidate)
+{
+	char sql[1024];
+
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO submissions (submission_id, content_hash, source, precinct_id,"
+	         " precinct_ref, resolved_by, reporter, reported_at, reported_at_s,"
+	         " received_at, total, origin, line, raw) VALUES ('s-%s', x'00', 'app',"
+	         " (SELECT id FROM precincts WHERE code = '%s'), '%s', 'code', 'r',"
+	         " '2024-01-16T02:00:00Z', 1705370400, '2024-01-16T02:00:01Z', 7, 'f', 1,"
+	         " x'7b7d'); INSERT INTO votes VALUES (last_insert_rowid(), '%s', 7);",
+	         code, code, code, candidate);
+	assert_int_equal(sqlite3_exec(t->s.db, sql, NULL, NULL, NULL), SQLITE_OK);
+}
+
+static void load_ok(struct tu_store *t, const char *dir)
+{
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	if (wr_fixtures_load(&t->s, dir, &n, &err) != WR_OK)
+		fail_msg("%s: %s", dir, err.msg);
+}
+
+static void test_precinct_names_read_the_same(void **state)
+{
+	struct fx *f = *state;
+
+	/* A tally for "Union Twp." by name would go to whichever row came
+	 * first; the second row is refused, naming the first. */
+	put(&f->c, "precincts.csv", PRECINCTS_HDR
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S001,2500\n"
+	    "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+	    "19153-002,19153,Des Moines 3-3,19153-S001,2000\n"
+	    "19153-005,19153,Union Township,19153-S002,1000\n"
+	    "19153-003,19153,Des Moines 4-1,19153-S001,2000\n"
+	    "19153-006,19153,Union Twp.,19153-S002,10\n"
+	    "19153-004,19153,Des Moines 4-2,19153-S001,2000\n");
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:8: column 3 (\"Union Twp.\"): reads"
+	        " the same as 19153-005 \"Union Township\" (line 6) once normalised");
+	/* A name with nothing to normalise could never be matched by name. */
+	put(&f->c, "precincts.csv", MINI_PRECINCTS "19153-006,19153,---,19153-S002,10\n");
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:9: column 3 (\"---\"): has no letters"
+	        " or digits to match a tally by");
+	/* Longer than a tally's code field: it could never be matched. */
+	put(&f->c, "precincts.csv", MINI_PRECINCTS
+	    "19153-0000000000000000000000000007,19153,Far,19153-S002,10\n");
+	refused(&f->t, &f->c, WR_EINVAL, "precincts.csv:9: column 1 (\"19153-00000000000000"
+	        "00000000000007\"): is longer than 32 bytes, more than a tally can carry");
+}
+
+static void test_county_names_read_the_same(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "counties.csv", COUNTIES_HDR OBRIEN POLK
+	    "19143,OBRIEN,OBRI2,1,2,43.3,-95.6,10\n");
+	refused(&f->t, &f->c, WR_EINVAL, "counties.csv:4: column 2 (\"OBRIEN\"): reads the"
+	        " same as 19141 \"O'Brien\" (line 2) once normalised");
+	put(&f->c, "counties.csv", COUNTIES_HDR OBRIEN POLK
+	    "19143,Osceola,POLK,1,2,43.3,-95.6,10\n");
+	refused(&f->t, &f->c, WR_EINVAL, "counties.csv:4: column 3 (\"POLK\"): is also the"
+	        " short name of 19153 \"Polk\" (line 3)");
+}
+
+static void test_short_name_upper_case(void **state)
+{
+	struct fx *f = *state;
+
+	/* The resolver compares short_name with upper(what the tally says):
+	 * a lower-case letter stored would never match. */
+	put(&f->c, "counties.csv", COUNTIES_HDR OBRIEN "19153,Polk,Polk,5,5,41.68,-93.57,9000\n");
+	refused(&f->t, &f->c, WR_EINVAL, "counties.csv:3: column 3 (\"Polk\"): must be upper"
+	        " case");
+}
+
+static void test_bad_coordinates(void **state)
+{
+	static const char *const bad[] = { "nan", "inf", "-inf", " 43.08", "43.08 ",
+	                                   "0x1p5", "1e999", "43.08x", "+43", "-", "." };
+	struct fx *f = *state;
+	char content[256], want[96];
+
+	/* strtod takes all of these; a coordinate is decimal text. */
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		snprintf(content, sizeof content, COUNTIES_HDR
+		         "19141,O'Brien,OBRIE,1,1,%s,-95.62,5100\n" POLK, bad[i]);
+		put(&f->c, "counties.csv", content);
+		snprintf(want, sizeof want, "counties.csv:2: column 6 (\"%s\"): is not a"
+		         " decimal number", bad[i]);
+		refused(&f->t, &f->c, WR_EINVAL, want);
+	}
+	put(&f->c, "counties.csv", COUNTIES_HDR OBRIEN "19153,Polk,POLK,5,5,41.68,-193.5,9000\n");
+	refused(&f->t, &f->c, WR_EINVAL, "counties.csv:3: column 7 (\"-193.5\"): is outside"
+	        " -180..180");
+	/* Plain forms still load. */
+	put(&f->c, "counties.csv", COUNTIES_HDR "19141,O'Brien,OBRIE,1,1,43,-95.62,5100\n"
+	    "19153,Polk,POLK,5,5,.5,-9.3e1,9000\n");
+	load_ok(&f->t, f->c.dir);
+}
+
+static void test_bad_text_in_fixture(void **state)
+{
+	struct fx *f = *state;
+
+	/* A Latin-1 byte would load and later break every JSON document. */
+	put(&f->c, "counties.csv", COUNTIES_HDR OBRIEN "19153,Po\xfflk,POLK,5,5,41.68,-93.57,"
+	    "9000\n");
+	refused(&f->t, &f->c, WR_EINVAL, "counties.csv:3: column 2 (name): byte 3 (0xFF) is"
+	        " not UTF-8");
+	put(&f->c, "counties.csv", COUNTIES_HDR OBRIEN POLK);
+	put(&f->c, "sites.csv", "code,county_fips,name\n"
+	    "19141-S001,19141,Primghar Community Center\n"
+	    "19153-S001,19153,\"Hoover High\nSchool\"\n"
+	    "19153-S002,19153,Union Township Hall\n");
+	refused(&f->t, &f->c, WR_EINVAL, "sites.csv:3: column 3 (name): control character"
+	        " U+000A");
+}
+
+static void test_alias_name_reads_as_current(void **state)
+{
+	struct fx *f = *state;
+
+	/* Names are tried before old names: this alias could never match. */
+	put(&f->c, "aliases.csv", MINI_ALIASES "19153-503,Des Moines #4-2,19153,19153-001\n");
+	refused(&f->t, &f->c, WR_EINVAL, "aliases.csv:4: column 2 (\"Des Moines #4-2\"): reads"
+	        " the same as 19153-004 \"Des Moines 4-2\" (precincts.csv line 7) once"
+	        " normalised, so a tally by this name goes there, never to 19153-001");
+	/* An old name that reads as its own precinct's name is harmless, and
+	 * the same old name may alias a precinct of another county. */
+	put(&f->c, "aliases.csv", MINI_ALIASES ",Union Twp,19153,19153-005\n"
+	    ",Lincoln Twp,19141,19141-002\n");
+	load_ok(&f->t, f->c.dir);
+}
+
+static void test_alias_names_read_the_same(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "aliases.csv", MINI_ALIASES ",Lincoln Township,19153,19153-004\n");
+	refused(&f->t, &f->c, WR_EINVAL, "aliases.csv:4: column 2 (\"Lincoln Township\"):"
+	        " reads the same as \"Lincoln Twp\" (line 3, an old name of 19153-005) once"
+	        " normalised");
+}
+
+static void test_alias_references(void **state)
+{
+	static const struct {
+		const char *row, *want;
+	} cases[] = {
+		{ "19153-003,,19153,19153-001\n", "aliases.csv:4: column 1 (\"19153-003\"): is the"
+		  " code of a current precinct (precincts.csv line 6); a tally with it goes"
+		  " there, never to 19153-001" },
+		{ "19153-501,,19153,19153-002\n", "aliases.csv:4: column 1 (\"19153-501\"):"
+		  " appears twice in the file (first on line 2)" },
+		{ "19141-501,,19141,19153-001\n", "aliases.csv:4: column 3 (\"19141\"): precinct"
+		  " 19153-001 is in county 19153 (precincts.csv line 4); an alias must name its"
+		  " precinct's county" },
+		/* Was "FOREIGN KEY constraint failed", with no column. */
+		{ "19999-501,,19999,19153-001\n", "aliases.csv:4: column 3 (\"19999\"): no such"
+		  " county in counties.csv" },
+		{ "19153-503,Saylor,,19153-001\n", "aliases.csv:4: column 3 (\"\"): must not be"
+		  " empty" },
+	};
+	struct fx *f = *state;
+	char content[512];
+
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		snprintf(content, sizeof content, "%s%s", MINI_ALIASES, cases[i].row);
+		put(&f->c, "aliases.csv", content);
+		refused(&f->t, &f->c, WR_EINVAL, cases[i].want);
+	}
+}
+
+static void test_alias_clashes_with_operator(void **state)
+{
+	struct fx *f = *state;
+
+	assert_int_equal(sqlite3_exec(f->t.s.db,
+	        "INSERT INTO precinct_aliases (county_fips, old_code, old_name, norm_old_name,"
+	        " precinct_id, origin) VALUES ('19153', '19153-777', 'Hoover Gym', 'hoover gym',"
+	        " (SELECT id FROM precincts WHERE code = '19153-003'), 'operator');",
+	        NULL, NULL, NULL), SQLITE_OK);
+	put(&f->c, "aliases.csv", MINI_ALIASES ",Hoover Gym.,19153,19153-003\n");
+	refused(&f->t, &f->c, WR_EINVAL, "aliases.csv:4: column 2 (\"Hoover Gym.\"): an"
+	        " operator already made this an alias of 19153-003");
+	put(&f->c, "aliases.csv", MINI_ALIASES "19153-777,,19153,19153-004\n");
+	refused(&f->t, &f->c, WR_EINVAL, "aliases.csv:4: column 1 (\"19153-777\"): an"
+	        " operator already made this an alias of 19153-003");
+}
+
+static void test_duplicate_baseline(void **state)
+{
+	struct fx *f = *state;
+
+	/* INSERT OR REPLACE kept the second figure without a word. */
+	put(&f->c, "baselines.csv",
+	    "precinct,year,candidate,votes\n"
+	    "19141-001,2016,cruz,300\n"
+	    "19141-001,2016,trump,250\n"
+	    "19141-001,2020,trump,150\n"
+	    "19141-001,02016,trump,999\n");
+	refused(&f->t, &f->c, WR_EINVAL, "baselines.csv:5: column 3 (\"trump\"): precinct"
+	        " 19141-001, year 2016, candidate trump is already on line 3");
+}
+
+static void test_reload_updates_baseline(void **state)
+{
+	struct fx *f = *state;
+
+	put(&f->c, "baselines.csv",
+	    "precinct,year,candidate,votes\n"
+	    "19141-001,2016,cruz,300\n"
+	    "19141-001,2016,trump,260\n"
+	    "19141-001,2020,trump,150\n"
+	    "19141-001,2020,weld,3\n"
+	    "19153-001,2016,cruz,200\n"
+	    "19153-001,2016,trump,180\n"
+	    "19153-001,2020,trump,90\n"
+	    "19153-001,2020,weld,4\n");
+	load_ok(&f->t, f->c.dir);
+	check_mini_counts(&f->t);
+	assert_int_equal(tu_int(&f->t.s, "SELECT votes FROM baselines b JOIN precincts p ON"
+	                                 " p.id = b.precinct_id WHERE p.code = '19141-001'"
+	                                 " AND year = 2016 AND candidate = 'trump'"), 260);
+}
+
+static void test_dropped_candidate_with_votes(void **state)
+{
+	struct fx *f = *state;
+
+	add_tally(&f->t, "19153-002", "desantis");
+	put(&f->c, "contest.json",
+	    "{\"id\": \"ia-gop-2024\", \"name\": \"2024 Iowa Republican Presidential"
+	    " Caucuses\", \"state\": \"IA\", \"opens_at\": \"2024-01-15T19:00:00-06:00\","
+	    " \"candidates\": [{\"id\": \"trump\", \"name\": \"Donald J. Trump\"},"
+	    " {\"id\": \"haley\", \"name\": \"Nikki Haley\"}]}\n");
+	refused(&f->t, &f->c, WR_ECONFLICT, "contest.json: candidates: leaves out"
+	        " \"desantis\", but stored tallies have votes for them");
+}
+
+static void test_removed_rows_refused(void **state)
+{
+	static const struct {
+		const char *file, *content, *want;
+	} cases[] = {
+		{ "precincts.csv", PRECINCTS_HDR
+		  "19141-001,19141,Primghar 1,19141-S001,2600\n"
+		  "19141-002,19141,Union Township,19141-S001,2500\n"
+		  "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+		  "19153-002,19153,Des Moines 3-3,19153-S001,2000\n"
+		  "19153-003,19153,Des Moines 4-1,19153-S001,2000\n"
+		  "19153-005,19153,Union Township,19153-S002,1000\n",
+		  "precincts.csv: precinct 19153-004 is in the store but not in precincts.csv;"
+		  " removing precincts is not supported" },
+		{ "sites.csv", "code,county_fips,name\n"
+		  "19141-S001,19141,Primghar Community Center\n"
+		  "19153-S001,19153,Hoover High School\n",
+		  "sites.csv: site 19153-S002 is in the store but not in sites.csv; removing"
+		  " sites is not supported" },
+		{ "counties.csv", COUNTIES_HDR POLK,
+		  "counties.csv: county 19141 is in the store but not in counties.csv; removing"
+		  " counties is not supported" },
+	};
+	struct fx *f = *state;
+
+	/* Deleting would orphan tallies; keeping it resolvable would take
+	 * tallies for a precinct that no longer exists. */
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		rm_copy(&f->c);
+		copy_mini(&f->c);
+		put(&f->c, cases[i].file, cases[i].content);
+		refused(&f->t, &f->c, WR_EINVAL, cases[i].want);
+	}
+}
+
+static void test_shorter_list_into_empty_store(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	/* Only a reload compares with the store: a first load has nothing
+	 * to lose. */
+	put(&f->c, "precincts.csv", PRECINCTS_HDR
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+	    "19153-005,19153,Union Township,19153-S002,1000\n");
+	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n.precincts, 3);
+}
+
+static void test_reload_swaps_names(void **state)
+{
+	struct fx *f = *state;
+
+	/* Two names corrected by swapping them, and two short names: the
+	 * unique indexes must not refuse the reload half way. */
+	put(&f->c, "precincts.csv", PRECINCTS_HDR
+	    "19141-001,19141,Primghar 1,19141-S001,2600\n"
+	    "19141-002,19141,Union Township,19141-S001,2500\n"
+	    "19153-001,19153,Des Moines 3-2,19153-S001,2000\n"
+	    "19153-002,19153,Des Moines 3-3,19153-S001,2000\n"
+	    "19153-003,19153,Des Moines 4-2,19153-S001,2000\n"
+	    "19153-004,19153,Des Moines 4-1,19153-S001,2000\n"
+	    "19153-005,19153,Union Township,19153-S002,1000\n");
+	put(&f->c, "counties.csv", COUNTIES_HDR "19141,O'Brien,POLK,1,1,43.08,-95.62,5100\n"
+	    "19153,Polk,OBRIE,5,5,41.68,-93.57,9000\n");
+	load_ok(&f->t, f->c.dir);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM precincts WHERE code ="
+	                                 " '19153-003' AND norm_name = 'des moines 4 2'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM counties WHERE fips = '19153'"
+	                                 " AND short_name = 'OBRIE' AND norm_name = 'polk'"), 1);
+}
+
 #define LOADED(t) cmocka_unit_test_setup_teardown(t, setup_loaded, teardown)
 #define EMPTY(t) cmocka_unit_test_setup_teardown(t, setup_empty, teardown)
 
@@ -632,6 +970,21 @@ int main(void)
 		LOADED(test_duplicate_code_refused),
 		EMPTY(test_broken_into_empty_store),
 		EMPTY(test_optional_files),
+		LOADED(test_precinct_names_read_the_same),
+		LOADED(test_county_names_read_the_same),
+		LOADED(test_short_name_upper_case),
+		LOADED(test_bad_coordinates),
+		LOADED(test_bad_text_in_fixture),
+		LOADED(test_alias_name_reads_as_current),
+		LOADED(test_alias_names_read_the_same),
+		LOADED(test_alias_references),
+		LOADED(test_alias_clashes_with_operator),
+		LOADED(test_duplicate_baseline),
+		LOADED(test_reload_updates_baseline),
+		LOADED(test_dropped_candidate_with_votes),
+		LOADED(test_removed_rows_refused),
+		EMPTY(test_shorter_list_into_empty_store),
+		LOADED(test_reload_swaps_names),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,6 +1,8 @@
 /* RFC 4180 CSV reading for fixture files: quoted fields, doubled quotes,
  * LF or CRLF. Columns are found by header name so a reordered file still
- * loads, and every error names file, line and column. */
+ * loads, and every error names file, line and column. Fixture fields are
+ * one line of text each: a field that is not UTF-8 or holds a control
+ * character (a line break inside quotes too) makes its row malformed. */
 #ifndef WARROOM_CSV_H
 #define WARROOM_CSV_H
 
@@ -26,7 +28,8 @@ const char *wr_csv_field(const struct wr_csv *c, size_t idx);
 long wr_csv_line(const struct wr_csv *c);
 const char *wr_csv_path(const struct wr_csv *c);
 
-/* Parses the field idx of the current row as an integer in [min, max]. */
+/* Parses the field idx of the current row as an integer in [min, max]:
+ * digits with an optional leading '-', nothing else. */
 int wr_csv_int(struct wr_csv *c, size_t idx, long long min, long long max,
                long long *out, struct wr_err *err);
 

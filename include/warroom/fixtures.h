@@ -1,7 +1,11 @@
 /* Loads a fixture directory (counties, sites, precincts, aliases, baselines,
  * contest) into the store in one transaction: a wrong list is refused whole
- * with the file, line and column named, never half loaded. Loading again
- * updates in place and keeps every stored tally. */
+ * with the file, line and column named, never half loaded or silently
+ * changed. Every reference is checked before its insert; a repeated key, or
+ * a name or old name that reads the same as another in its county once
+ * normalised, is refused. Loading again updates in place and keeps every
+ * stored tally; it never deletes, so a reload that leaves out a stored
+ * county, site or precinct is refused. */
 #ifndef WARROOM_FIXTURES_H
 #define WARROOM_FIXTURES_H
 
