@@ -22,12 +22,46 @@ static const char *type_name(const json_t *v)
 	return "an unknown value";
 }
 
-/* Copies a string field that must be 1..n-1 bytes of printable text. */
+/* Room for a key or value from the record quoted in a message. */
+#define SHOWN_MAX 160
+
+/* s as it may appear in a message: escaped, quotes and all (see utf8.h). */
+static const char *shown(char out[SHOWN_MAX], const char *s, size_t len)
+{
+	wr_utf8_escape(out, SHOWN_MAX, s, len, WR_ESC_QUOTED);
+	return out;
+}
+
+/* "votes.KEY" with KEY escaped and cut so that err.field keeps it whole. */
+static const char *vote_field(char out[WR_ERR_FIELD_MAX], const char *key)
+{
+	memcpy(out, "votes.", 6);
+	wr_utf8_escape(out + 6, WR_ERR_FIELD_MAX - 6, key, strlen(key), WR_ESC_QUOTED);
+	return out;
+}
+
+/* C0 and DEL keep the 0x07 spelling operators (and fixtures/bad) know;
+ * the others are named as a Unicode chart names them. */
+static int control_error(const char *field, size_t off, uint32_t cp, struct wr_err *err)
+{
+	if (cp < 0x20 || cp == 0x7f)
+		return wr_err_field(err, WR_EINVAL, field,
+		                    "contains control character 0x%02x at offset %zu",
+		                    (unsigned)cp, off);
+	return wr_err_field(err, WR_EINVAL, field, "contains %s U+%04X at offset %zu",
+	                    cp <= 0x9f ? "control character" : "bidi control character",
+	                    (unsigned)cp, off);
+}
+
+/* Copies a string field that must be 1..n-1 bytes of printable text: no
+ * control character that could drive the console's terminal (C0, DEL, C1)
+ * or reorder what it shows (bidi controls). */
 static int text(const char *field, const json_t *v, char *dst, size_t n,
                 struct wr_err *err)
 {
 	const char *s;
-	size_t len;
+	size_t len, off;
+	uint32_t cp;
 
 	if (!json_is_string(v))
 		return wr_err_field(err, WR_EINVAL, field, "expected a string, got %s",
@@ -39,11 +73,8 @@ static int text(const char *field, const json_t *v, char *dst, size_t n,
 	if (len >= n)
 		return wr_err_field(err, WR_EINVAL, field,
 		                    "is %zu bytes long; at most %zu allowed", len, n - 1);
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return wr_err_field(err, WR_EINVAL, field,
-			                    "contains control character 0x%02x at offset %zu",
-			                    (unsigned char)s[i], i);
+	if (wr_utf8_find_control(s, len, &off, &cp))
+		return control_error(field, off, cp, err);
 	memcpy(dst, s, len + 1);
 	return WR_OK;
 }
@@ -81,6 +112,8 @@ static int count(const char *field, const json_t *v, int64_t *out, struct wr_err
 static int f_id(const json_t *v, struct wr_submission *s, const struct wr_contest *c,
                 int64_t now, struct wr_err *err)
 {
+	char id[SHOWN_MAX];
+
 	(void)c, (void)now;
 	if (text("submission_id", v, s->submission_id, sizeof s->submission_id, err))
 		return WR_EINVAL;
@@ -97,7 +130,8 @@ static int f_id(const json_t *v, struct wr_submission *s, const struct wr_contes
 			                    (int)(p - s->submission_id));
 		return wr_err_field(err, WR_EINVAL, "submission_id",
 		                    "\"%s\" has '%c'; use letters, digits and ._:@/-",
-		                    s->submission_id, *p);
+		                    shown(id, s->submission_id, strlen(s->submission_id)),
+		                    *p);
 	}
 	return WR_OK;
 }
@@ -105,7 +139,7 @@ static int f_id(const json_t *v, struct wr_submission *s, const struct wr_contes
 static int f_source(const json_t *v, struct wr_submission *s, const struct wr_contest *c,
                     int64_t now, struct wr_err *err)
 {
-	char src[16];
+	char src[16], show[SHOWN_MAX];
 
 	(void)c, (void)now;
 	if (text("source", v, src, sizeof src, err))
@@ -118,7 +152,8 @@ static int f_source(const json_t *v, struct wr_submission *s, const struct wr_co
 		s->source = WR_SRC_IMPORT;
 	else
 		return wr_err_field(err, WR_EINVAL, "source",
-		                    "\"%s\" is not one of app, hotline, import", src);
+		                    "\"%s\" is not one of app, hotline, import",
+		                    shown(show, src, strlen(src)));
 	return WR_OK;
 }
 
@@ -184,7 +219,7 @@ static int f_votes(const json_t *v, struct wr_submission *s, const struct wr_con
 {
 	const char *key;
 	json_t *val;
-	char field[WR_ID_MAX + 8];
+	char field[WR_ERR_FIELD_MAX], show[SHOWN_MAX];
 
 	(void)now;
 	if (!json_is_object(v))
@@ -194,13 +229,11 @@ static int f_votes(const json_t *v, struct wr_submission *s, const struct wr_con
 	json_object_foreach((json_t *)v, key, val) {
 		int i = wr_contest_find(c, key);
 
-		int n = wr_utf8_prefix(key, 60);
-
-		snprintf(field, sizeof field, "votes.%.*s", n, key);
+		vote_field(field, key);
 		if (i < 0)
 			return wr_err_field(err, WR_EINVAL, field,
-			                    "unknown candidate \"%.*s\" in contest %s", n, key,
-			                    c->id);
+			                    "unknown candidate \"%s\" in contest %s",
+			                    shown(show, key, strlen(key)), c->id);
 		if (count(field, val, &s->votes[i], err))
 			return WR_EINVAL;
 	}
@@ -251,18 +284,31 @@ static int field_known(const char *key)
 	return 0;
 }
 
+/* "submission_id, source, ...": from the table, so a new field is listed. */
+static const char *field_list(char *out, size_t n)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (size_t i = 0; i < NFIELDS && used < n; i++)
+		used += (size_t)snprintf(out + used, n - used, "%s%s", i ? ", " : "",
+		                         fields[i].name);
+	return out;
+}
+
 static int check_unknown_keys(json_t *root, struct wr_err *err)
 {
 	const char *key;
 	json_t *val;
+	char name[WR_ERR_FIELD_MAX], list[256];
 
 	json_object_foreach(root, key, val) {
-		if (!field_known(key))
-			return wr_err_field(err, WR_EINVAL, key,
-			                    "unknown field (a misspelling?); the schema has "
-			                    "submission_id, source, precinct, county, "
-			                    "precinct_name, reported_at, reporter, device, "
-			                    "votes, total");
+		if (field_known(key))
+			continue;
+		wr_utf8_escape(name, sizeof name, key, strlen(key), WR_ESC_QUOTED);
+		return wr_err_field(err, WR_EINVAL, name,
+		                    "unknown field (a misspelling?); the schema has %s",
+		                    field_list(list, sizeof list));
 	}
 	return WR_OK;
 }
@@ -291,23 +337,61 @@ static int check_fields(json_t *root, struct wr_submission *s,
 	                    "missing: give precinct (its code) or county and precinct_name");
 }
 
-/* The hash covers what the tally means, not how it was spelled, so the same
- * record re-sent with other spacing or key order is still a duplicate. */
-static void content_hash(struct wr_submission *s)
+/* Names the form content_hash hashes: a change of the form must change
+ * this tag, so old and new hashes never meet by accident. */
+#define HASH_FORM "warroom-submission-v2"
+
+/* One item of the hashed text, NUL-terminated: no text field holds a NUL,
+ * so the items cannot run into each other. */
+static void hash_str(crypto_hash_sha256_state *h, const char *s)
+{
+	crypto_hash_sha256_update(h, (const unsigned char *)s, strlen(s) + 1);
+}
+
+static void hash_int(crypto_hash_sha256_state *h, long long v)
+{
+	char num[24];
+
+	snprintf(num, sizeof num, "%lld", v);
+	hash_str(h, num);
+}
+
+/* Candidate positions in id order (insertion sort: at most 32). */
+static void by_id(const struct wr_contest *c, size_t *order)
+{
+	for (size_t i = 0; i < c->ncand; i++) {
+		size_t k = i;
+
+		for (; k > 0 && strcmp(c->cand[order[k - 1]].id, c->cand[i].id) > 0; k--)
+			order[k] = order[k - 1];
+		order[k] = i;
+	}
+}
+
+/* The hash covers what the tally means, not how it was spelled: the same
+ * record re-sent with other spacing or key order is still a duplicate, and
+ * votes go in as id, votes pairs in id order, so reordering the candidates
+ * in contest.json leaves every stored hash valid. */
+static void content_hash(struct wr_submission *s, const struct wr_contest *c)
 {
 	crypto_hash_sha256_state h;
-	char buf[1024];
-	int n;
+	size_t order[WR_MAX_CANDIDATES];
 
 	crypto_hash_sha256_init(&h);
-	n = snprintf(buf, sizeof buf, "%s\x1f%d\x1f%s\x1f%s\x1f%s\x1f%lld\x1f%s\x1f%s\x1f%lld",
-	             s->submission_id, (int)s->source, s->precinct, s->county,
-	             s->precinct_name, (long long)s->reported_at, s->reporter, s->device,
-	             (long long)s->total);
-	crypto_hash_sha256_update(&h, (const unsigned char *)buf, (size_t)n);
-	for (size_t i = 0; i < s->nvotes; i++) {
-		n = snprintf(buf, sizeof buf, "\x1f%lld", (long long)s->votes[i]);
-		crypto_hash_sha256_update(&h, (const unsigned char *)buf, (size_t)n);
+	hash_str(&h, HASH_FORM);
+	hash_str(&h, s->submission_id);
+	hash_str(&h, wr_source_name(s->source));
+	hash_str(&h, s->precinct);
+	hash_str(&h, s->county);
+	hash_str(&h, s->precinct_name);
+	hash_int(&h, s->reported_at);
+	hash_str(&h, s->reporter);
+	hash_str(&h, s->device);
+	hash_int(&h, s->total);
+	by_id(c, order);
+	for (size_t k = 0; k < s->nvotes; k++) {
+		hash_str(&h, c->cand[order[k]].id);
+		hash_int(&h, s->votes[order[k]]);
 	}
 	crypto_hash_sha256_final(&h, s->content_hash);
 }
@@ -336,17 +420,17 @@ static void name_overflow(const char *buf, size_t len, int column, struct wr_err
 	json_t *root = json_loadb(buf, len, JSON_DECODE_INT_AS_REAL, NULL);
 	const char *key, *where = NULL;
 	json_t *v;
-	char field[WR_ID_MAX + 8];
+	char field[WR_ERR_FIELD_MAX];
 
 	json_object_foreach(root, key, v) {
-		if (json_is_real(v) && fabs(json_real_value(v)) >= 9.2e18)
-			where = key;
-	}
-	json_object_foreach(json_object_get(root, "votes"), key, v) {
 		if (json_is_real(v) && fabs(json_real_value(v)) >= 9.2e18) {
-			snprintf(field, sizeof field, "votes.%.*s", wr_utf8_prefix(key, 50), key);
+			wr_utf8_escape(field, sizeof field, key, strlen(key), WR_ESC_QUOTED);
 			where = field;
 		}
+	}
+	json_object_foreach(json_object_get(root, "votes"), key, v) {
+		if (json_is_real(v) && fabs(json_real_value(v)) >= 9.2e18)
+			where = vote_field(field, key);
 	}
 	if (where)
 		wr_err_field(err, WR_EINVAL, where, "number beyond the 64-bit range");
@@ -355,11 +439,13 @@ static void name_overflow(const char *buf, size_t len, int column, struct wr_err
 	json_decref(root);
 }
 
-/* Object nesting at byte pos: 1 for the record's own keys, 2 inside votes. */
-static int depth_at(const char *buf, size_t pos)
+/* Object nesting at byte pos (1 for the record's own keys, 2 inside votes)
+ * and in *last where the last string before pos starts. */
+static int depth_at(const char *buf, size_t pos, size_t *last)
 {
 	int depth = 0, in_string = 0;
 
+	*last = pos;
 	for (size_t i = 0; i < pos; i++) {
 		if (in_string) {
 			if (buf[i] == '\\')
@@ -368,6 +454,7 @@ static int depth_at(const char *buf, size_t pos)
 				in_string = 0;
 		} else if (buf[i] == '"') {
 			in_string = 1;
+			*last = i;
 		} else if (buf[i] == '{') {
 			depth++;
 		} else if (buf[i] == '}') {
@@ -377,20 +464,22 @@ static int depth_at(const char *buf, size_t pos)
 	return depth;
 }
 
-/* jansson says "duplicate object key near '"total"'"; name the field. */
+/* jansson stops just after the repeated key, and quotes it in its message
+ * only as written (escapes undecoded, cut at 160 bytes or left out for a
+ * long key): read the key from the record instead and name the field. */
 static void name_duplicate(const char *buf, const json_error_t *je, struct wr_err *err)
 {
-	const char *q = strstr(je->text, "'\"");
-	const char *end;
-	char field[WR_ID_MAX + 8];
-	size_t len;
+	size_t pos = (size_t)je->position, start;
+	int depth = depth_at(buf, pos, &start);
+	json_t *key = json_loadb(buf + start, pos - start, JSON_DECODE_ANY, NULL);
+	const char *k = json_is_string(key) ? json_string_value(key) : "";
+	char field[WR_ERR_FIELD_MAX];
 
-	q = q ? q + 2 : "";
-	end = strchr(q, '"');
-	len = end ? (size_t)(end - q) : strlen(q);
-	snprintf(field, sizeof field, "%s%.*s",
-	         depth_at(buf, (size_t)je->position) > 1 ? "votes." : "",
-	         wr_utf8_prefix(q, len < 50 ? len : 50), q);
+	if (depth > 1)
+		vote_field(field, k);
+	else
+		wr_utf8_escape(field, sizeof field, k, strlen(k), WR_ESC_QUOTED);
+	json_decref(key);
 	wr_err_field(err, WR_EINVAL, field,
 	             "appears twice in the record; which one is meant is unknown");
 }
@@ -436,7 +525,7 @@ int wr_submission_parse(const char *buf, size_t len, const struct wr_contest *c,
 		rc = check_fields(root, out, c, now, err);
 	json_decref(root);
 	if (rc == WR_OK)
-		content_hash(out);
+		content_hash(out, c);
 	return rc;
 }
 
@@ -452,8 +541,14 @@ const char *wr_source_name(enum wr_source s)
 
 void wr_submission_ref(const struct wr_submission *s, char *out, size_t n)
 {
+	char ref[sizeof s->county + sizeof s->precinct_name + 3];
+
+	if (n == 0)
+		return;
 	if (s->precinct[0])
-		snprintf(out, n, "%s", s->precinct);
+		snprintf(ref, sizeof ref, "%s", s->precinct);
 	else
-		snprintf(out, n, "%s / %s", s->county, s->precinct_name);
+		snprintf(ref, sizeof ref, "%s / %s", s->county, s->precinct_name);
+	/* A short out gets whole characters only: refs end up in messages. */
+	snprintf(out, n, "%.*s", wr_utf8_prefix(ref, n - 1), ref);
 }

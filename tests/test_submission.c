@@ -4,6 +4,8 @@
  * resend from a changed tally. Parsing needs no store. */
 #include "testutil.h"
 
+#include <sodium.h>
+
 #include "warroom/submission.h"
 #include "warroom/utf8.h"
 
@@ -511,6 +513,211 @@ static void test_candidate_message_utf8(void **state)
 		fail_msg("candidate message has invalid UTF-8 at %zu: %s", bad_at, err.msg);
 }
 
+/* What every message and field must be: shown on terminals and in the
+ * console, stored as TEXT. */
+static void assert_clean(const char *what, const char *s)
+{
+	size_t off;
+	uint32_t cp;
+
+	if (!wr_utf8_valid(s, strlen(s), &off))
+		fail_msg("%s has invalid UTF-8 at %zu: %s", what, off, s);
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			fail_msg("%s holds control byte 0x%02x", what, (unsigned char)*p);
+	if (wr_utf8_find_control(s, strlen(s), &off, &cp))
+		fail_msg("%s holds U+%04X at %zu", what, (unsigned)cp, off);
+}
+
+/* Parses json expecting a refusal; err out for the caller to look at. */
+static void refused(const char *json, struct wr_err *err)
+{
+	struct wr_submission s;
+
+	if (wr_submission_parse(json, strlen(json), &contest, NOW, &s, err) != WR_EINVAL)
+		fail_msg("accepted: %.300s", json);
+	assert_clean("field", err->field);
+	assert_clean("message", err->msg);
+}
+
+static void test_err_cut_utf8(void **state)
+{
+	struct wr_err err;
+	char field[200] = "", reason[600] = "";
+
+	(void)state;
+	/* The cut falls inside a character for both lengths. */
+	for (int i = 0; i < 40; i++)
+		strcat(field, "\xc3\xa9");
+	for (int i = 0; i < 150; i++)
+		strcat(reason, "\xe2\x82\xac");
+	wr_err_field(&err, WR_EINVAL, field, "%s", reason);
+	assert_clean("field", err.field);
+	assert_clean("message", err.msg);
+	assert_true(strlen(err.field) > 50);
+	assert_true(strlen(err.msg) > 400);
+	assert_true(strstr(err.msg, "...") != NULL);
+	wr_errf(&err, WR_EINVAL, "%s", reason);
+	assert_clean("message", err.msg);
+	assert_string_equal(err.field, "");
+	/* The net under every caller: control bytes in any message. */
+	wr_err_field(&err, WR_EIO, "path", "cannot open %s", "a\x1b[2Jb");
+	assert_string_equal(err.msg, "path: cannot open a\\u001b[2Jb");
+	wr_errf(&err, WR_EIO, "%s", "tab\there");
+	assert_string_equal(err.msg, "tab\\u0009here");
+}
+
+static void test_long_keys_utf8(void **state)
+{
+	struct wr_err err;
+	char buf[1024], key[200] = "";
+
+	(void)state;
+	/* An unknown field of 40 "é": 80 bytes, more than err.field holds. */
+	for (int i = 0; i < 40; i++)
+		strcat(key, "\xc3\xa9");
+	snprintf(buf, sizeof buf, "{" ID "," SRC "," PCT "," AT "," WHO "," VOTES ","
+	         TOTAL ",\"%s\":1}", key);
+	refused(buf, &err);
+	assert_true(strstr(err.msg, "unknown field") != NULL);
+	assert_memory_equal(err.field, key, 20);
+	/* "votes." and 35 "ü". */
+	key[0] = '\0';
+	for (int i = 0; i < 35; i++)
+		strcat(key, "\xc3\xbc");
+	snprintf(buf, sizeof buf, "{" ID "," SRC "," PCT "," AT "," WHO ","
+	         "\"votes\":{\"%s\":1,\"trump\":40,\"desantis\":12,\"haley\":5}," TOTAL "}",
+	         key);
+	refused(buf, &err);
+	assert_true(strncmp(err.field, "votes.\xc3\xbc", 8) == 0);
+	assert_true(strstr(err.msg, "unknown candidate") != NULL);
+}
+
+static void test_control_keys(void **state)
+{
+	struct wr_err err;
+
+	(void)state;
+	/* A key that would retitle and clear the operator's terminal. */
+	refused("{" ID "," SRC "," PCT "," AT "," WHO "," VOTES "," TOTAL ","
+	        "\"\\u001b]0;pwned\\u0007\\u001b[2J\":1}", &err);
+	assert_string_equal(err.field, "\\u001b]0;pwned\\u0007\\u001b[2J");
+	assert_true(strstr(err.msg, "unknown field") != NULL);
+	refused("{" ID "," SRC "," PCT "," AT "," WHO ","
+	        "\"votes\":{\"\\u001b[31m\":1,\"trump\":40,\"desantis\":12,\"haley\":5},"
+	        TOTAL "}", &err);
+	assert_string_equal(err.field, "votes.\\u001b[31m");
+	assert_true(strstr(err.msg, "unknown candidate \"\\u001b[31m\" in contest") != NULL);
+	/* C1 and bidi controls in keys, and a quote that would end the
+	 * quoted key early. */
+	refused("{" ID "," SRC "," PCT "," AT "," WHO ","
+	        "\"votes\":{\"a\\u009b\\u202e\\\"b\":1,\"trump\":40,\"desantis\":12,"
+	        "\"haley\":5}," TOTAL "}", &err);
+	assert_string_equal(err.field, "votes.a\\u009b\\u202e\\\"b");
+	/* A number past 64 bits under a hostile key. */
+	refused("{" ID "," SRC "," PCT "," AT "," WHO "," VOTES "," TOTAL ","
+	        "\"\\u001b[H\":99999999999999999999}", &err);
+	assert_string_equal(err.field, "\\u001b[H");
+	assert_true(strstr(err.msg, "64-bit") != NULL);
+	/* jansson's own message echoes raw bytes from the record. */
+	refused("{" ID ",\x1b[2J}", &err);
+	assert_true(strstr(err.msg, "not valid JSON") != NULL);
+}
+
+static void test_control_duplicates(void **state)
+{
+	struct wr_err err;
+	char buf[1024], key[256] = "";
+
+	(void)state;
+	refused("{" ID "," SRC "," PCT "," AT "," WHO "," VOTES "," TOTAL ","
+	        "\"\\u001b[2J\":1,\"\\u001b[2J\":2}", &err);
+	assert_string_equal(err.field, "\\u001b[2J");
+	assert_true(strstr(err.msg, "appears twice") != NULL);
+	refused("{" ID "," SRC "," PCT "," AT "," WHO ","
+	        "\"votes\":{\"trump\":40,\"desantis\":12,\"haley\":5,"
+	        "\"a\\\"\\u0007\":1,\"a\\\"\\u0007\":2}," TOTAL "}", &err);
+	assert_string_equal(err.field, "votes.a\\\"\\u0007");
+	/* A key too long for jansson to quote in its message is still named. */
+	for (int i = 0; i < 100; i++)
+		strcat(key, "\xc3\xa9");
+	snprintf(buf, sizeof buf, "{" ID "," SRC "," PCT "," AT "," WHO "," VOTES ","
+	         TOTAL ",\"%s\":1,\"%s\":2}", key, key);
+	refused(buf, &err);
+	assert_memory_equal(err.field, key, 40);
+	assert_true(strstr(err.msg, "appears twice") != NULL);
+}
+
+static void test_control_values(void **state)
+{
+	struct wr_err err;
+
+	(void)state;
+	refused("{\"submission_id\":\"a\\\"b\"," SRC "," PCT "," AT "," WHO "," VOTES ","
+	        TOTAL "}", &err);
+	assert_string_equal(err.msg, "submission_id: \"a\\\"b\" has '\"'; use letters, "
+	                    "digits and ._:@/-");
+	refused("{" ID ",\"source\":\"a\\\\pp\"," PCT "," AT "," WHO "," VOTES "," TOTAL "}",
+	        &err);
+	assert_string_equal(err.msg, "source: \"a\\\\pp\" is not one of app, hotline, import");
+}
+
+static void test_unicode_controls(void **state)
+{
+	struct wr_submission s;
+
+	(void)state;
+	/* U+009B is CSI: a terminal reads it as ESC [. */
+	bad("{" ID "," SRC "," PCT "," AT ",\"reporter\":\"a\\u009bb\"," VOTES "," TOTAL "}",
+	    "reporter", "contains control character U+009B at offset 1");
+	bad("{" ID "," SRC "," PCT "," AT ",\"reporter\":\"a\xc2\x85\"," VOTES "," TOTAL "}",
+	    "reporter", "control character U+0085 at offset 1");
+	bad("{" ID "," SRC "," PCT "," AT "," WHO ",\"device\":\"\\u0080\"," VOTES ","
+	    TOTAL "}", "device", "control character U+0080 at offset 0");
+	/* Bidi controls reorder what the console shows; offsets are bytes. */
+	bad("{" ID "," SRC ",\"county\":\"Polk\",\"precinct_name\":\"\xc3\xa9\\u202e1-3\","
+	    AT "," WHO "," VOTES "," TOTAL "}", "precinct_name",
+	    "contains bidi control character U+202E at offset 2");
+	bad("{" ID "," SRC ",\"county\":\"Po\\u2066lk\",\"precinct_name\":\"x\"," AT ","
+	    WHO "," VOTES "," TOTAL "}", "county", "bidi control character U+2066 at offset 2");
+	bad("{" ID "," SRC ",\"precinct\":\"\\u202a19153-001\"," AT "," WHO "," VOTES ","
+	    TOTAL "}", "precinct", "U+202A at offset 0");
+	bad("{\"submission_id\":\"app\\u2069\"," SRC "," PCT "," AT "," WHO "," VOTES ","
+	    TOTAL "}", "submission_id", "bidi control character U+2069 at offset 3");
+	bad("{" ID "," SRC "," PCT "," AT ",\"reporter\":\"x\\u200f\"," VOTES "," TOTAL "}",
+	    "reporter", "U+200F");
+	/* Letters, NBSP, curly quotes and joiners are text, not controls. */
+	parse_ok("{" ID "," SRC "," PCT "," AT ",\"reporter\":\"Jos\xc3\xa9 O\xe2\x80\x99"
+	         "Brien\\u00a0\\u200d\\u2060x\"," VOTES "," TOTAL "}", &s);
+	assert_string_equal(s.reporter, "Jos\xc3\xa9 O\xe2\x80\x99" "Brien\xc2\xa0"
+	                    "\xe2\x80\x8d\xe2\x81\xa0x");
+}
+
+static void test_unknown_field_list(void **state)
+{
+	(void)state;
+	/* The list comes from the field table: every field, in table order. */
+	bad("{" ID "," SRC "," PCT "," AT "," WHO "," VOTES "," TOTAL ",\"sorce\":1}",
+	    "sorce", "unknown field (a misspelling?); the schema has submission_id, "
+	    "source, precinct, county, precinct_name, reported_at, reporter, device, "
+	    "votes, total");
+}
+
+static void test_ref_cut(void **state)
+{
+	struct wr_submission s;
+	char ref[8];
+
+	(void)state;
+	parse_ok("{" ID "," SRC ",\"county\":\"P\xc3\xb6lk\",\"precinct_name\":\"x\"," AT
+	         "," WHO "," VOTES "," TOTAL "}", &s);
+	/* "Pölk / x" is 9 bytes; 7 fit, cut before a whole character. */
+	wr_submission_ref(&s, ref, sizeof ref);
+	assert_string_equal(ref, "P\xc3\xb6lk /");
+	wr_submission_ref(&s, ref, 3);
+	assert_string_equal(ref, "P");
+}
+
 static void hash_of(const char *json, unsigned char h[32])
 {
 	struct wr_submission s;
@@ -559,6 +766,45 @@ static void test_content_hash(void **state)
 	assert_memory_not_equal(a, b, 32);
 }
 
+static void test_hash_candidate_order(void **state)
+{
+	static const char *ids[] = { "haley", "trump", "desantis" };
+	struct wr_contest saved = contest;
+	struct wr_submission s;
+	unsigned char a[32];
+
+	(void)state;
+	hash_of(GOOD, a);
+	/* The same contest with its candidates listed in another order (a
+	 * contest.json edited and loaded again): every stored tally must
+	 * still match its resend. */
+	for (size_t i = 0; i < 3; i++)
+		snprintf(contest.cand[i].id, sizeof contest.cand[i].id, "%s", ids[i]);
+	parse_ok(GOOD, &s);
+	contest = saved;
+	assert_int_equal(s.votes[0], 5);
+	assert_int_equal(s.votes[1], 40);
+	assert_memory_equal(a, s.content_hash, 32);
+}
+
+static void test_hash_form(void **state)
+{
+	/* The hashed form, written out: a version tag, then each item ended by
+	 * a NUL, votes as id and count in id order. A change to content_hash
+	 * that is not a new version tag breaks this test on purpose, since
+	 * stored hashes would stop matching resends. */
+	static const char form[] =
+		"warroom-submission-v2\0app-0001\0app\0" "19153-001\0\0\0"
+		"1705370460\0chair-19153-001\0ios-7f3a\0" "57\0"
+		"desantis\0" "12\0haley\0" "5\0trump\0" "40";
+	unsigned char want[32], got[32];
+
+	(void)state;
+	crypto_hash_sha256(want, (const unsigned char *)form, sizeof form);
+	hash_of(GOOD, got);
+	assert_memory_equal(want, got, 32);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -585,7 +831,17 @@ int main(void)
 		cmocka_unit_test(test_huge_fractions),
 		cmocka_unit_test(test_id_message_utf8),
 		cmocka_unit_test(test_candidate_message_utf8),
+		cmocka_unit_test(test_err_cut_utf8),
+		cmocka_unit_test(test_long_keys_utf8),
+		cmocka_unit_test(test_control_keys),
+		cmocka_unit_test(test_control_duplicates),
+		cmocka_unit_test(test_control_values),
+		cmocka_unit_test(test_unicode_controls),
+		cmocka_unit_test(test_unknown_field_list),
+		cmocka_unit_test(test_ref_cut),
 		cmocka_unit_test(test_content_hash),
+		cmocka_unit_test(test_hash_candidate_order),
+		cmocka_unit_test(test_hash_form),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -18,8 +18,15 @@ enum wr_rc {
 	WR_ECLAIMED = -8,  /* another user holds the item's claim */
 };
 
+#define WR_ERR_FIELD_MAX 64
+
+/* field and msg are always valid UTF-8 without control characters
+ * (wr_utf8_is_control), whatever was formatted into them: messages reach
+ * terminals, the console and TEXT columns. Echo record text through
+ * wr_utf8_escape(..., WR_ESC_QUOTED) first so quotes and backslashes in
+ * it stay unambiguous; the escaping here is the net under that. */
 struct wr_err {
-	char field[64];   /* the offending field, "" when not about one field */
+	char field[WR_ERR_FIELD_MAX];  /* the offending field, "" when not about one */
 	char msg[448];
 };
 
