@@ -27,12 +27,17 @@ struct wr_submission {
 	size_t nvotes;            /* == contest candidates */
 	int64_t votes[WR_MAX_CANDIDATES];  /* in contest order */
 	int64_t total;
-	unsigned char content_hash[32];    /* SHA-256 of the canonical form */
+	/* SHA-256 of what the tally says, independent of spelling, key order
+	 * and contest candidate order; the hashed form is versioned
+	 * ("warroom-submission-v2", see content_hash in submission.c). */
+	unsigned char content_hash[32];
 };
 
 /* Parses one record of len bytes (not NUL-terminated; may hold NULs).
- * now is the receive time for the future check. On WR_EINVAL, err names
- * the field and the reason, and out is unspecified. */
+ * now is the receive time for the future check. Text fields hold no
+ * control character (wr_utf8_is_control). On WR_EINVAL, err names the
+ * field and the reason, keys and values from the record escaped, and out
+ * is unspecified. */
 int wr_submission_parse(const char *buf, size_t len, const struct wr_contest *c,
                         int64_t now, struct wr_submission *out, struct wr_err *err);
 
