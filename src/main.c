@@ -11,6 +11,7 @@ static const struct wr_cmd *const commands[] = {
 	&wr_cmd_ingest,
 	&wr_cmd_status,
 	&wr_cmd_review,
+	&wr_cmd_resolve,
 	&wr_cmd_user,
 	&wr_cmd_audit,
 };

@@ -1056,8 +1056,11 @@ static void nat_county(struct county *c, const struct state *st, int k,
                        const int *perm, struct wr_rng *r)
 {
     c->fips = st->fips * 1000 + 2 * k + 1;
-    snprintf(c->name, sizeof c->name, "%s%s",
-             NAME_PREFIX[k / NCOUNTY_NAMES], COUNTY_NAMES[perm[k % NCOUNTY_NAMES]]);
+    /* County names repeat across states; a store holds one state's list,
+     * where names must be unique, so the synthetic set carries the state. */
+    snprintf(c->name, sizeof c->name, "%s%s, %.2s",
+             NAME_PREFIX[k / NCOUNTY_NAMES], COUNTY_NAMES[perm[k % NCOUNTY_NAMES]],
+             st->abbr);
     snprintf(c->short_name, sizeof c->short_name, "%.2s%03d", st->abbr,
              (k + 1) % 1000);
     c->tile_row = c->tile_col = -1;

@@ -29,6 +29,7 @@ extern const struct wr_cmd wr_cmd_status;
 extern const struct wr_cmd wr_cmd_user;
 extern const struct wr_cmd wr_cmd_review;
 extern const struct wr_cmd wr_cmd_audit;
+extern const struct wr_cmd wr_cmd_resolve;
 
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);
