@@ -5,9 +5,12 @@
 # wall time is kept and the six sims' samples are merged for p50/p99.
 # Reference, measured in the same run: the p50 of one validator_sim alone on
 # a fresh copy of the same store with the night already ingested. Target:
-# loaded p99 < 50 ms. About 2% of the tallies carry a hard flag (planted by a
-# test trigger, as in tests/integration/review_concurrency.sh), and every
-# 40th decision is a rejection, in both runs.
+# loaded p99 < 50 ms. Intake scores every tally with the fixtures' rules as
+# it stores it, and approvals feed the county's shares (re-scoring its pending
+# tallies now and then), so that cost is in both runs. About 2% of the
+# tallies carry a hard flag (planted by a test trigger each time the scorer
+# gives its verdict, as in tests/integration/review_concurrency.sh), and
+# every 40th decision is a rejection, in both runs.
 set -eu
 . "$ROOT/bench/lib.sh"
 W=$BENCH_WORK/review
@@ -36,10 +39,16 @@ base=$W/base.db
 for i in 1 2 3 4 5 6; do
 	WARROOM_PIN=10$i$i "$ROOT/warroom" user add "v$i" --role validator --db "$base" >/dev/null
 done
-sqlite3 "$base" "CREATE TRIGGER bench_plant_hard AFTER INSERT ON submissions WHEN NEW.id % 50 = 0
+# The scorer rewrites a tally's flags and then sets its state, so the flag is
+# planted after that (on an insert the scorer would delete it at once).
+sqlite3 "$base" "CREATE TRIGGER bench_plant_hard AFTER UPDATE OF state ON submissions
+   WHEN NEW.id % 50 = 0 AND NEW.state IN ('clean', 'flagged')
    BEGIN
      INSERT INTO flags (submission, rule, severity, message, created_at)
-     VALUES (NEW.id, 'bench_planted', 'hard', 'planted by bench/20-review.sh', NEW.received_at);
+     SELECT NEW.id, 'bench_planted', 'hard', 'planted by bench/20-review.sh', NEW.received_at
+     WHERE NOT EXISTS (SELECT 1 FROM flags WHERE submission = NEW.id
+                       AND rule = 'bench_planted');
+     UPDATE submissions SET state = 'flagged' WHERE id = NEW.id AND state = 'clean';
    END;
    PRAGMA wal_checkpoint(TRUNCATE);" >/dev/null
 copy() { # DEST

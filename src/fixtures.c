@@ -11,6 +11,7 @@
 #include "warroom/csv.h"
 #include "warroom/fixtures.h"
 #include "warroom/precincts.h"
+#include "warroom/rules.h"
 #include "warroom/utf8.h"
 
 #define MAX_COLS 8
@@ -618,6 +619,9 @@ int wr_fixtures_load(struct wr_store *s, const char *dir, struct wr_fixture_coun
 	rc = wr_contest_file_load(s, path, &n->candidates, err);
 	if (rc == WR_OK)
 		rc = load_tables(s, dir, n, err);
+	snprintf(path, sizeof path, "%s/rules.json", dir);
+	if (rc == WR_OK && access(path, F_OK) == 0)
+		rc = wr_rules_file_load(s, path, err);
 	if (rc != WR_OK) {
 		wr_store_rollback(s);
 		return rc;

@@ -9,6 +9,7 @@
 #include "warroom/contest.h"
 #include "warroom/intake.h"
 #include "warroom/precincts.h"
+#include "warroom/scoring.h"
 #include "warroom/submission.h"
 #include "warroom/timefmt.h"
 
@@ -46,6 +47,7 @@ struct wr_intake {
 	struct wr_contest contest;
 	struct wr_resolver *resolver;
 	struct wr_audit *audit;
+	struct wr_scorer *scorer;
 	sqlite3_stmt *st[ST_COUNT];
 	sqlite3_stmt *votes;         /* one row per candidate, in one statement */
 	int pending;                 /* records in the open transaction */
@@ -84,7 +86,8 @@ int wr_intake_open(struct wr_intake **out, struct wr_store *s, FILE *log,
 	}
 	if ((rc = wr_contest_load(s, &in->contest, err)) != WR_OK ||
 	    (rc = wr_resolver_open(&in->resolver, s, err)) != WR_OK ||
-	    (rc = wr_audit_open(&in->audit, s, err)) != WR_OK)
+	    (rc = wr_audit_open(&in->audit, s, err)) != WR_OK ||
+	    (rc = wr_scorer_open(&in->scorer, s, err)) != WR_OK)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++)
 		if ((rc = wr_store_prepare(s, &in->st[i], sql[i], err)) != WR_OK)
@@ -134,6 +137,7 @@ int wr_intake_close(struct wr_intake *in, struct wr_err *err)
 	sqlite3_finalize(in->votes);
 	wr_resolver_close(in->resolver);
 	wr_audit_close(in->audit);
+	wr_scorer_close(in->scorer);
 	free(in);
 	return rc;
 }
@@ -374,6 +378,8 @@ static int store(struct wr_intake *in, const struct wr_submission *sub,
 			return WR_ESTORE;
 	} else {
 		*outcome = at->prev_id ? WR_REVISED : WR_ACCEPTED;
+		if (wr_scorer_ingested(in->scorer, id, err) != WR_OK)
+			return WR_ESTORE;
 	}
 	return audit_ingest(in, sub, res, at, *outcome, err);
 }

@@ -10,6 +10,10 @@ static const struct wr_cmd *const commands[] = {
 	&wr_cmd_init,
 	&wr_cmd_ingest,
 	&wr_cmd_status,
+	&wr_cmd_flags,
+	&wr_cmd_show,
+	&wr_cmd_simulate,
+	&wr_cmd_evaluate,
 	&wr_cmd_review,
 	&wr_cmd_resolve,
 	&wr_cmd_user,
@@ -21,7 +25,7 @@ static int help(FILE *out)
 {
 	fputs("warroom: caucus-night results console\n\nusage:\n", out);
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(out, "  warroom %-7s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(out, "  warroom %-8s %s\n", commands[i]->name, commands[i]->summary);
 	fputs("\n`warroom COMMAND --help` shows a command's arguments.\n", out);
 	fputs("\nThe store is --db PATH, else $WARROOM_DB, else ./warroom.db.\n", out);
 	return out == stdout ? EXIT_OK : EXIT_USAGE;

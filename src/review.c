@@ -7,6 +7,7 @@
 #include "warroom/alloc.h"
 #include "warroom/audit.h"
 #include "warroom/review.h"
+#include "warroom/scoring.h"
 #include "warroom/timefmt.h"
 
 #define REASON_MAX 500
@@ -27,6 +28,7 @@
 struct wr_review {
 	struct wr_store *s;
 	struct wr_audit *audit;
+	struct wr_scorer *scorer;  /* approved tallies feed the county's shares */
 	int64_t lease;
 };
 
@@ -38,12 +40,6 @@ struct facts {
 	int mine_approved, prior_approved;
 };
 
-const char *wr_severity_name(enum wr_severity s)
-{
-	static const char *names[] = { "none", "info", "warn", "hard" };
-	return (unsigned)s < 4 ? names[s] : "?";
-}
-
 int wr_review_open(struct wr_review **out, struct wr_store *s, int64_t lease,
                    struct wr_err *err)
 {
@@ -51,8 +47,9 @@ int wr_review_open(struct wr_review **out, struct wr_store *s, int64_t lease,
 
 	r->s = s;
 	r->lease = lease > 0 ? lease : WR_LEASE_SECONDS;
-	if (wr_audit_open(&r->audit, s, err) != WR_OK) {
-		free(r);
+	if (wr_audit_open(&r->audit, s, err) != WR_OK ||
+	    wr_scorer_open(&r->scorer, s, err) != WR_OK) {
+		wr_review_close(r);
 		return WR_ESTORE;
 	}
 	*out = r;
@@ -64,6 +61,7 @@ void wr_review_close(struct wr_review *r)
 	if (!r)
 		return;
 	wr_audit_close(r->audit);
+	wr_scorer_close(r->scorer);
 	free(r);
 }
 
@@ -271,6 +269,9 @@ static int decide(struct wr_review *r, const struct wr_user *u, const struct fac
 	                " AND precinct_id = (SELECT precinct_id FROM submissions WHERE id = ?1)"
 	                " AND id <> ?1", f->item.id) != SQLITE_DONE)
 		return wr_store_fail(r->s, err, "superseding the earlier approved tally");
+	if (!strcmp(decision, "approved") &&
+	    wr_scorer_approved(r->scorer, f->item.id, err) != WR_OK)
+		return WR_ESTORE;
 	return drop_claim(r, f, err);
 }
 

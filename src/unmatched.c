@@ -3,6 +3,7 @@
 
 #include "warroom/audit.h"
 #include "warroom/precincts.h"
+#include "warroom/scoring.h"
 #include "warroom/unmatched.h"
 #include "warroom/timefmt.h"
 
@@ -169,6 +170,18 @@ static int mark_resolved(struct wr_store *s, const struct tally *t, const char *
 	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(s, err, "closing the unmatched entry");
 }
 
+/* The tally now has a precinct, so the rules can judge it. */
+static int score(struct wr_store *s, int64_t id, struct wr_err *err)
+{
+	struct wr_scorer *sc;
+	int rc = wr_scorer_open(&sc, s, err);
+
+	if (rc == WR_OK)
+		rc = wr_scorer_ingested(sc, id, err);
+	wr_scorer_close(sc);
+	return rc;
+}
+
 static int resolve_txn(struct wr_store *s, const struct wr_user *u, const char *sid,
                        const char *code, int *alias, struct wr_err *err)
 {
@@ -181,7 +194,8 @@ static int resolve_txn(struct wr_store *s, const struct wr_user *u, const char *
 	    (rc = load_precinct(s, code, &p, err)) != WR_OK ||
 	    (rc = attach(s, &t, &p, err)) != WR_OK ||
 	    (rc = learn_alias(s, &t, &p, alias, err)) != WR_OK ||
-	    (rc = mark_resolved(s, &t, u->name, err)) != WR_OK)
+	    (rc = mark_resolved(s, &t, u->name, err)) != WR_OK ||
+	    (rc = score(s, t.id, err)) != WR_OK)
 		return rc;
 	if (wr_audit_open(&a, s, err) != WR_OK)
 		return WR_ESTORE;

@@ -439,9 +439,10 @@ static void test_chain_after_actions(void **state)
 	enum wr_outcome o;
 	char text[1024];
 	const char *recs[] = {
+		/* In line with 19153-001's 2016 caucus (380), so no rule fires. */
 		"{\"submission_id\":\"a1\",\"source\":\"app\",\"precinct\":\"19153-001\","
 		"\"reported_at\":\"2024-01-16T02:01:00Z\",\"reporter\":\"chair\",\"votes\":"
-		"{\"trump\":4,\"desantis\":1,\"haley\":1},\"total\":6}",
+		"{\"trump\":120,\"desantis\":80,\"haley\":40},\"total\":240}",
 		"{\"submission_id\":\"a2\",\"source\":\"app\",\"precinct\":\"19153-002\","
 		"\"reported_at\":\"2024-01-16T02:01:00Z\",\"reporter\":\"chair\",\"votes\":"
 		"{\"trump\":4,\"desantis\":1,\"haley\":1},\"total\":6}",
@@ -456,9 +457,13 @@ static void test_chain_after_actions(void **state)
 		                                  strlen(recs[i]), strlen(recs[i]), &o, &err),
 		                 WR_OK);
 	assert_int_equal(wr_intake_close(in, &err), WR_OK);
+	/* Planted after intake scored a3 (scoring rewrites a tally's flags); one
+	 * approval in the county re-scores nothing. */
 	exec_sql(&f->t.s, "INSERT INTO flags (submission, rule, severity, message, created_at)"
 	                  " SELECT id, 'r', 'hard', 'm', 'now' FROM submissions WHERE"
 	                  " submission_id = 'a3'");
+	exec_sql(&f->t.s, "UPDATE submissions SET state = 'flagged' WHERE submission_id = 'a3'");
+	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE state = 'clean'"), 2);
 	assert_int_equal(wr_user_add(&f->t.s, "root", "val", WR_ROLE_VALIDATOR, "1234", &err),
 	                 WR_OK);
 	assert_int_equal(wr_user_add(&f->t.s, "root", "sup", WR_ROLE_SUPERVISOR, "1234", &err),
@@ -509,19 +514,19 @@ static void test_ingest_audited(void **state)
 	     text[PATH_MAX + 64];
 	const char *tmpl = "{\"submission_id\":\"%s\",\"source\":\"app\",\"precinct\":"
 	                   "\"%s\",\"reported_at\":\"2024-01-16T02:01:00Z\",\"reporter\":"
-	                   "\"chair\",\"votes\":{\"trump\":%d,\"desantis\":1,\"haley\":1},"
+	                   "\"chair\",\"votes\":{\"trump\":%d,\"desantis\":80,\"haley\":40},"
 	                   "\"total\":%d}\n";
 	size_t n = 0;
 
 	snprintf(dir, sizeof dir, "/tmp/wraudit.XXXXXX");
 	assert_non_null(mkdtemp(dir));
 	snprintf(path, sizeof path, "%s/night.ndjson", dir);
-	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a1", "19153-001", 4, 6);
-	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a2", "19153-001", 5, 7);
-	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "u1", "19153-999", 4, 6);
+	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a1", "19153-001", 120, 240);
+	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a2", "19153-001", 121, 241);
+	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "u1", "19153-999", 120, 240);
 	n += (size_t)snprintf(body + n, sizeof body - n, "not json\n");
-	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a1", "19153-001", 9, 11);
-	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a1", "19153-001", 4, 6);
+	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a1", "19153-001", 125, 245);
+	n += (size_t)snprintf(body + n, sizeof body - n, tmpl, "a1", "19153-001", 120, 240);
 	write_file(path, body);
 	assert_non_null(realpath(path, real));
 

@@ -127,13 +127,17 @@ static void test_accepted(void **state)
 	tally(rec, sizeof rec, "app-1", "19153-002", 40, 12, 5);
 	assert_int_equal(put(f, 7, rec), WR_ACCEPTED);
 	assert_int_equal(n_of(f, WR_ACCEPTED), 1);
+	/* Scored as it was stored: 57 votes in a precinct of 2,000 registered
+	 * Republicans with no baselines, from one reporter in one room, after
+	 * the caucus opened, trips no rule, so it is 'clean' with no flags. */
 	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE submission_id ="
-	                      " 'app-1' AND state = 'received' AND revision = 1 AND"
+	                      " 'app-1' AND state = 'clean' AND revision = 1 AND"
 	                      " supersedes IS NULL AND resolved_by = 'code' AND total = 57"
 	                      " AND origin = 'feed.ndjson' AND line = 7 AND source = 'app'"
 	                      " AND precinct_ref = '19153-002' AND reporter = 'chair'"
 	                      " AND device IS NULL AND reported_at_s = 1705370460"
 	                      " AND length(content_hash) = 32"), 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM flags"), 0);
 	assert_int_equal(q(f, "SELECT s.precinct_id = p.id FROM submissions s, precincts p"
 	                      " WHERE p.code = '19153-002'"), 1);
 	/* Times are stored in UTC; received_at is the (pinned) clock. */
@@ -233,8 +237,16 @@ static void test_revision(void **state)
 	second = q(f, "SELECT id FROM submissions WHERE submission_id = 'app-2'");
 	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE submission_id = 'app-1'"
 	                      " AND state = 'superseded' AND revision = 1"), 1);
+	/* A revision with other numbers (59 votes, was 57) trips
+	 * conflicting_revision, a warn: 'flagged', not 'clean'. */
 	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE submission_id = 'app-2'"
-	                      " AND state = 'received' AND revision = 2"), 1);
+	                      " AND state = 'flagged' AND revision = 2"), 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM flags f JOIN submissions s ON"
+	                      " s.id = f.submission WHERE s.submission_id = 'app-2' AND"
+	                      " f.rule = 'conflicting_revision' AND f.severity = 'warn'"), 1);
+	/* The first, unchanged tally was clean and is only superseded now. */
+	assert_int_equal(q(f, "SELECT count(*) FROM flags f JOIN submissions s ON"
+	                      " s.id = f.submission WHERE s.submission_id = 'app-1'"), 0);
 	assert_int_equal(q(f, "SELECT supersedes FROM submissions WHERE submission_id ="
 	                      " 'app-2'"), first);
 
@@ -246,12 +258,15 @@ static void test_revision(void **state)
 	                      " FROM submissions)"), 3);
 	assert_int_equal(q(f, "SELECT supersedes FROM submissions WHERE submission_id ="
 	                      " 'hl-3'"), second);
-	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE state = 'received'"),
-	                 1);
-	assert_int_equal(q(f, "SELECT id FROM submissions WHERE state = 'received'"), third);
-	/* Another precinct is not affected. */
+	/* Only the newest revision is pending; it changed the numbers again. */
+	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE state IN ('received',"
+	                      " 'clean', 'flagged')"), 1);
+	assert_int_equal(q(f, "SELECT id FROM submissions WHERE state = 'flagged'"), third);
+	/* Another precinct is not affected: its tally is clean. */
 	tally(rec, sizeof rec, "app-4", "19153-004", 1, 1, 1);
 	assert_int_equal(put(f, 4, rec), WR_ACCEPTED);
+	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE submission_id = 'app-4'"
+	                      " AND state = 'clean'"), 1);
 	assert_int_equal(n_of(f, WR_ACCEPTED), 2);
 	assert_int_equal(n_of(f, WR_REVISED), 2);
 }
@@ -283,6 +298,10 @@ static void test_unmatched(void **state)
 	                      " AND revision = 1"), 1);
 	/* The tally itself is kept, waiting for an operator. */
 	assert_int_equal(q(f, "SELECT count(*) FROM votes"), 3);
+	/* Without a precinct the rules cannot judge it: it is scored when an
+	 * operator resolves it (tests/test_unmatched.c), not now. */
+	assert_int_equal(q(f, "SELECT count(*) FROM flags"), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM rate_windows"), 0);
 	qtext(f, "SELECT suggestions FROM unmatched", text, sizeof text);
 	assert_string_equal(text, "[\"19141-002\",\"19141-001\"]");
 	assert_int_equal(q(f, "SELECT count(*) FROM unmatched u JOIN submissions s ON"
@@ -456,7 +475,14 @@ static void test_large_batch_commits(void **state)
 	sqlite3_finalize(st);
 	sqlite3_close(reader);
 	assert_int_equal(q(f, "SELECT max(revision) FROM submissions"), 600);
-	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE state = 'received'"), 1);
+	/* One pending tally, the newest; every revision changed the numbers, so
+	 * it is 'flagged' (conflicting_revision among others), not 'clean'. */
+	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE state IN ('received',"
+	                      " 'clean', 'flagged')"), 1);
+	assert_int_equal(q(f, "SELECT revision FROM submissions WHERE state = 'flagged'"), 600);
+	assert_int_equal(q(f, "SELECT count(*) FROM flags f JOIN submissions s ON s.id ="
+	                      " f.submission WHERE s.revision = 600 AND f.rule ="
+	                      " 'conflicting_revision'"), 1);
 	assert_int_equal(q(f, "SELECT count(*) FROM submissions a JOIN submissions b ON"
 	                      " b.id = a.supersedes WHERE b.revision = a.revision - 1"), 599);
 }
@@ -587,6 +613,49 @@ static void test_store_failure_undoes_batch(void **state)
 	assert_int_equal(q(f, "SELECT count(*) FROM quarantine"), 1);
 }
 
+/* Scoring runs inside the batch: when it fails, the tally it was scoring
+ * and everything else in the open batch are undone, as for any store
+ * failure, and a rerun stores and scores each tally once. */
+static void test_scoring_failure_undoes_batch(void **state)
+{
+	struct fx *f = *state;
+	char rec[512];
+	enum wr_outcome o;
+	struct wr_err err;
+
+	/* The insert goes through; the scorer's verdict on it does not. */
+	assert_int_equal(sqlite3_exec(f->t.s.db,
+	        "CREATE TRIGGER boom BEFORE UPDATE OF state ON submissions"
+	        " WHEN NEW.submission_id = 'boom' AND NEW.state IN ('clean', 'flagged')"
+	        " BEGIN SELECT RAISE(ABORT, 'injected scoring failure'); END", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	tally(rec, sizeof rec, "a", "19153-002", 40, 12, 5);
+	assert_int_equal(put(f, 1, rec), WR_ACCEPTED);
+	tally(rec, sizeof rec, "boom", "19153-003", 40, 12, 5);
+	assert_int_equal(wr_intake_record(f->in, "feed.ndjson", 2, rec, strlen(rec),
+	                                  strlen(rec), &o, &err), WR_ESTORE);
+	assert_non_null(strstr(err.msg, "injected scoring failure"));
+	assert_int_not_equal(sqlite3_get_autocommit(f->t.s.db), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM submissions"), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM flags"), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM rate_windows"), 0);
+	assert_int_equal(q(f, "SELECT count(*) FROM county_stats"), 0);
+	assert_int_equal(sqlite3_exec(f->t.s.db, "DROP TRIGGER boom", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	tally(rec, sizeof rec, "a", "19153-002", 40, 12, 5);
+	assert_int_equal(put(f, 1, rec), WR_ACCEPTED);
+	tally(rec, sizeof rec, "boom", "19153-003", 40, 12, 5);
+	assert_int_equal(put(f, 2, rec), WR_ACCEPTED);
+	assert_int_equal(wr_intake_flush(f->in, &err), WR_OK);
+	assert_int_equal(q(f, "SELECT count(*) FROM submissions WHERE state = 'clean'"), 2);
+	/* Counted once each in the county's running totals and the windows. */
+	assert_int_equal(q(f, "SELECT reported FROM county_stats WHERE"
+	                      " county_fips = '19153'"), 2);
+	assert_int_equal(q(f, "SELECT votes FROM county_stats WHERE county_fips = '19153'"),
+	                 114);
+	assert_int_equal(q(f, "SELECT submissions FROM rate_windows WHERE scope = 'state'"), 2);
+}
+
 static void test_locked_store(void **state)
 {
 	struct fx *f = *state;
@@ -647,6 +716,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_directory, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_missing_path, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_store_failure_undoes_batch, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_scoring_failure_undoes_batch, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_locked_store, setup, teardown),
 		cmocka_unit_test(test_open_without_contest),
 	};

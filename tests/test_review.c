@@ -25,6 +25,7 @@ struct fx {
 	struct wr_intake *in;
 	int64_t t0;
 	struct wr_user alice, bob, sam, hank, ada; /* validator x2, supervisor, hotline, admin */
+	int rules_fire;  /* the test means the rules to flag some of its tallies */
 };
 
 /* Sets WARROOM_NOW to t0 + secs. */
@@ -144,6 +145,8 @@ static int setup(void **state)
 	return 0;
 }
 
+static void qtext(struct fx *f, const char *sql, char *out, size_t n);
+
 static int teardown(void **state)
 {
 	struct fx *f = *state;
@@ -154,6 +157,17 @@ static int teardown(void **state)
 	assert_int_equal(wr_audit_verify(&f->t.s, &chk, &err), WR_OK);
 	if (chk.bad_id != 0)
 		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
+	/* The tallies are realistic: no rule flagged one by accident, so every
+	 * severity a test sees is the one it planted. */
+	if (!f->rules_fire) {
+		char text[512];
+
+		qtext(f, "SELECT group_concat(s.submission_id || ':' || g.rule, ', ')"
+		         " FROM flags g JOIN submissions s ON s.id = g.submission"
+		         " WHERE g.rule <> 'test_rule'", text, sizeof text);
+		if (text[0])
+			fail_msg("rules flagged tallies the test meant to be clean: %s", text);
+	}
 	wr_intake_close(f->in, &err);
 	wr_review_close(f->r);
 	tu_close(&f->t);
@@ -178,9 +192,29 @@ static void qtext(struct fx *f, const char *sql, char *out, size_t n)
 	sqlite3_finalize(st);
 }
 
-/* A tally from reporter for precinct pct, ingested at the current clock. */
-static enum wr_outcome tally_by(struct fx *f, const char *sid, const char *pct,
-                                const char *reporter, int trump)
+/* Votes in line with tests/data/mini, so the rules see nothing wrong: near
+ * the 2016 and 2020 caucuses where the precinct has them (19153-001: 380 and
+ * 94; 19141-001: 550 and 153), a modest share of registered Republicans
+ * elsewhere, the leader's share close to the 2016 leader's, and the room
+ * 19153-S001 within 2.5x of its 2016 caucus however many of its four
+ * precincts report (super_site sets the votes of all of them against the
+ * 2016 caucus of 19153-001 alone, the only one with a baseline). */
+static void votes_for(const char *pct, int *trump, int *desantis, int *haley)
+{
+	if (!strcmp(pct, "19153-001")) {
+		*trump = 120, *desantis = 80, *haley = 40;     /* 240 */
+	} else if (!strcmp(pct, "19141-001")) {
+		*trump = 180, *desantis = 110, *haley = 60;    /* 350 */
+	} else {
+		*trump = 40, *desantis = 25, *haley = 12;      /* 77 */
+	}
+}
+
+/* A tally from reporter for precinct pct, ingested at the current clock,
+ * with the given votes. */
+static enum wr_outcome tally_votes(struct fx *f, const char *sid, const char *pct,
+                                   const char *reporter, int trump, int desantis,
+                                   int haley)
 {
 	char rec[512];
 	enum wr_outcome o = WR_OUTCOMES;
@@ -188,20 +222,40 @@ static enum wr_outcome tally_by(struct fx *f, const char *sid, const char *pct,
 
 	snprintf(rec, sizeof rec, "{\"submission_id\":\"%s\",\"source\":\"app\","
 	         "\"precinct\":\"%s\",\"reported_at\":\"2024-01-16T02:01:00Z\","
-	         "\"reporter\":\"%s\",\"votes\":{\"trump\":%d,\"desantis\":1,\"haley\":1},"
-	         "\"total\":%d}", sid, pct, reporter, trump, trump + 2);
+	         "\"reporter\":\"%s\",\"votes\":{\"trump\":%d,\"desantis\":%d,"
+	         "\"haley\":%d},\"total\":%d}", sid, pct, reporter, trump, desantis, haley,
+	         trump + desantis + haley);
 	if (wr_intake_record(f->in, "feed.ndjson", 1, rec, strlen(rec), strlen(rec), &o,
 	                     &err) != WR_OK || wr_intake_flush(f->in, &err) != WR_OK)
 		fail_msg("ingest %s: %s", sid, err.msg);
 	return o;
 }
 
-static enum wr_outcome tally(struct fx *f, const char *sid, const char *pct)
+/* A tally with realistic votes (votes_for) from reporter. */
+static enum wr_outcome tally_by(struct fx *f, const char *sid, const char *pct,
+                                const char *reporter)
 {
-	return tally_by(f, sid, pct, "chair", 40);
+	int t, d, h;
+
+	votes_for(pct, &t, &d, &h);
+	return tally_votes(f, sid, pct, reporter, t, d, h);
 }
 
-/* What the rules engine will do: a flag of severity sev on sid. */
+/* A tally from the precinct's own chair: one reporter per room, so neither
+ * outside_site nor burst sees one person tallying all over the county. */
+static enum wr_outcome tally(struct fx *f, const char *sid, const char *pct)
+{
+	char reporter[64];
+
+	snprintf(reporter, sizeof reporter, "chair-%s", pct);
+	return tally_by(f, sid, pct, reporter);
+}
+
+/* What the rules engine does with a flag of severity sev on sid: the flag,
+ * and a pending tally with a warn or hard flag is 'flagged'. No test here
+ * approves five tallies of one county, so no re-scoring (which rewrites a
+ * tally's flags) wipes a planted flag; test_rules_set_the_queue is the one
+ * that re-scores, and plants nothing. */
 static void flag(struct fx *f, const char *sid, const char *sev)
 {
 	char sql[512];
@@ -211,6 +265,11 @@ static void flag(struct fx *f, const char *sid, const char *sev)
 	         " FROM submissions WHERE submission_id = '%s'", sev, sid);
 	exec_sql(&f->t.s, sql);
 	assert_int_equal(sqlite3_changes(f->t.s.db), 1);
+	if (strcmp(sev, "info") != 0) {
+		snprintf(sql, sizeof sql, "UPDATE submissions SET state = 'flagged' WHERE"
+		         " submission_id = '%s' AND state IN ('received', 'clean')", sid);
+		exec_sql(&f->t.s, sql);
+	}
 }
 
 /* What hotline keying will do: user keyed sid. */
@@ -315,7 +374,8 @@ static void test_claim_then_other_claim(void **state)
 	assert_string_equal(it.submission_id, "a1");
 	assert_string_equal(it.precinct, "19153-002");
 	assert_string_equal(it.county_fips, "19153");
-	assert_string_equal(it.state, "received");
+	/* Intake scored it and no rule fired. */
+	assert_string_equal(it.state, "clean");
 	assert_int_equal(it.severity, WR_SEV_NONE);
 	assert_int_equal(it.approvals, 0);
 	assert_int_equal(it.claim_expires, f->t0 + WR_LEASE_SECONDS);
@@ -436,7 +496,7 @@ static void test_release(void **state)
 	assert_int_equal(q(f, "SELECT count(*) FROM claims"), 0);
 	assert_int_equal(audit_n(f), n + 1);
 	assert_last_audit(f, "alice", "release", "a1");
-	assert_state(f, "a1", "received");
+	assert_state(f, "a1", "clean");
 	/* Released: back in the queue. */
 	assert_int_equal(wr_review_claim(f->r, &f->bob, "a1", NULL, &err), WR_OK);
 	assert_refused(f, WR_EPERM, wr_review_release(f->r, &f->alice, "a1", &err));
@@ -544,6 +604,89 @@ static void test_next_order(void **state)
 	assert_string_equal(it.submission_id, "h-new");
 }
 
+/* Flags the rules write, not planted ones, order the queue: intake scores a
+ * tally as it is stored, and the approval that brings a county to the
+ * outlier rule's minimum re-scores the county's pending tallies. */
+static void test_rules_set_the_queue(void **state)
+{
+	struct fx *f = *state;
+	struct wr_review_item it;
+	enum wr_approval res;
+	struct wr_err err;
+
+	f->rules_fire = 1;
+	/* county_outlier judges a county once 2 of its tallies are approved
+	 * rather than 5 (Polk has five precincts in tests/data/mini). The
+	 * thresholds are read when review and intake open. */
+	exec_sql(&f->t.s, "INSERT INTO rule_params VALUES ('county_outlier',"
+	                  " 'min_precincts', 2)");
+	wr_review_close(f->r);
+	wr_intake_close(f->in, &err);
+	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK ||
+	    wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
+		fail_msg("reopen: %s", err.msg);
+
+	clock_at(f, 0);
+	tally(f, "n-old", "19153-005");
+	clock_at(f, 10);
+	tally(f, "a-1", "19153-002");
+	tally(f, "a-2", "19153-003");
+	/* Haley at 83% where Polk's other tallies give her 16%: nothing is
+	 * approved in Polk yet to compare with, so it is clean for now. */
+	clock_at(f, 20);
+	tally_votes(f, "odd", "19153-004", "chair-19153-004", 8, 8, 80);
+	assert_state(f, "odd", "clean");
+	/* 2,600 votes where 2,500 Republicans are registered: a hard flag as
+	 * it is stored. */
+	clock_at(f, 30);
+	tally_votes(f, "over", "19141-002", "chair-19141-002", 1300, 800, 500);
+	assert_state(f, "over", "flagged");
+	assert_int_equal(q(f, "SELECT count(*) FROM flags g JOIN submissions s ON s.id ="
+	                      " g.submission WHERE s.submission_id = 'over' AND g.rule ="
+	                      " 'over_registered' AND g.severity = 'hard'"), 1);
+	assert_int_equal(q(f, "SELECT count(*) FROM flags"), 1);
+
+	/* The hard flag first, though it is the newest tally. */
+	clock_at(f, 40);
+	assert_int_equal(wr_review_next(f->r, &f->alice, &it, &err), WR_OK);
+	assert_string_equal(it.submission_id, "over");
+	assert_int_equal(it.severity, WR_SEV_HARD);
+	assert_int_equal(wr_review_approve(f->r, &f->alice, "over", &res, &err), WR_OK);
+	assert_int_equal(res, WR_NEEDS_SECOND);
+
+	/* Polk's first approval: below the minimum, nothing is re-scored. */
+	assert_int_equal(wr_review_claim(f->r, &f->alice, "a-1", NULL, &err), WR_OK);
+	assert_int_equal(wr_review_approve(f->r, &f->alice, "a-1", &res, &err), WR_OK);
+	assert_int_equal(res, WR_APPROVED);
+	assert_state(f, "odd", "clean");
+	/* The second reaches it: odd is out of line with a-1 and a-2 now. */
+	assert_int_equal(wr_review_claim(f->r, &f->alice, "a-2", NULL, &err), WR_OK);
+	assert_int_equal(wr_review_approve(f->r, &f->alice, "a-2", &res, &err), WR_OK);
+	assert_state(f, "odd", "flagged");
+	assert_int_equal(q(f, "SELECT count(*) FROM flags g JOIN submissions s ON s.id ="
+	                      " g.submission WHERE s.submission_id = 'odd' AND g.rule ="
+	                      " 'county_outlier' AND g.severity = 'warn'"), 1);
+	/* n-old is in line with them and stays clean; the hard flag stays. */
+	assert_state(f, "n-old", "clean");
+	assert_int_equal(q(f, "SELECT count(*) FROM flags"), 2);
+
+	/* Bob: the hard one (alice's approval in), then odd ahead of the older
+	 * clean n-old. */
+	assert_int_equal(wr_review_next(f->r, &f->bob, &it, &err), WR_OK);
+	assert_string_equal(it.submission_id, "over");
+	assert_int_equal(it.approvals, 1);
+	assert_int_equal(wr_review_approve(f->r, &f->bob, "over", &res, &err), WR_OK);
+	assert_int_equal(res, WR_APPROVED);
+	assert_int_equal(wr_review_next(f->r, &f->bob, &it, &err), WR_OK);
+	assert_string_equal(it.submission_id, "odd");
+	assert_int_equal(it.severity, WR_SEV_WARN);
+	assert_int_equal(wr_review_reject(f->r, &f->bob, "odd", "haley's count is wrong",
+	                                  &err), WR_OK);
+	assert_int_equal(wr_review_next(f->r, &f->bob, &it, &err), WR_OK);
+	assert_string_equal(it.submission_id, "n-old");
+	assert_int_equal(it.severity, WR_SEV_NONE);
+}
+
 static void test_next_skips(void **state)
 {
 	struct fx *f = *state;
@@ -553,7 +696,7 @@ static void test_next_skips(void **state)
 	tally(f, "k1", "19153-001");
 	flag(f, "k1", "hard");
 	keyed(f, "k1", "alice");
-	tally_by(f, "r1", "19153-002", "alice", 40);
+	tally_by(f, "r1", "19153-002", "alice");
 	flag(f, "r1", "hard");
 	tally(f, "c1", "19153-003");
 	flag(f, "c1", "warn");
@@ -674,8 +817,9 @@ static void test_hard_needs_two(void **state)
 	n = audit_n(f);
 	assert_int_equal(wr_review_approve(f->r, &f->alice, "h1", &res, &err), WR_OK);
 	assert_int_equal(res, WR_NEEDS_SECOND);
-	/* Not decided yet: no decision row, still pending, back in the queue. */
-	assert_state(f, "h1", "received");
+	/* Not decided yet: no decision row, still pending (flagged, as the hard
+	 * flag made it), back in the queue. */
+	assert_state(f, "h1", "flagged");
 	assert_int_equal(q(f, "SELECT count(*) FROM decisions"), 0);
 	assert_int_equal(q(f, "SELECT count(*) FROM approvals"), 1);
 	assert_int_equal(q(f, "SELECT count(*) FROM claims"), 0);
@@ -896,7 +1040,7 @@ static void test_own_tally(void **state)
 	/* Alice keyed k1 at the hotline; bob is the reporter of r1. */
 	tally(f, "k1", "19153-002");
 	keyed(f, "k1", "alice");
-	tally_by(f, "r1", "19153-003", "bob", 40);
+	tally_by(f, "r1", "19153-003", "bob");
 	assert_refused(f, WR_EPERM, wr_review_claim(f->r, &f->alice, "k1", NULL, &err));
 	assert_non_null(strstr(err.msg, "keyed"));
 	assert_refused(f, WR_EPERM, wr_review_claim(f->r, &f->bob, "r1", NULL, &err));
@@ -904,7 +1048,7 @@ static void test_own_tally(void **state)
 	assert_int_equal(n, 1);
 	/* bulk by bob approved k1 (keyed by alice) but not r1 (his own). */
 	assert_state(f, "k1", "approved");
-	assert_state(f, "r1", "received");
+	assert_state(f, "r1", "clean");
 	/* The other validator is fine. */
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "r1", NULL, &err), WR_OK);
 	assert_int_equal(wr_review_approve(f->r, &f->alice, "r1", NULL, &err), WR_OK);
@@ -988,10 +1132,10 @@ static void test_bulk_approve(void **state)
 	assert_int_equal(n, 2);
 	assert_state(f, "c1", "approved");
 	assert_state(f, "c2", "approved");
-	assert_state(f, "w3", "received");
-	assert_state(f, "h4", "received");
-	assert_state(f, "b5", "received");
-	assert_state(f, "o1", "received");
+	assert_state(f, "w3", "flagged");
+	assert_state(f, "h4", "flagged");
+	assert_state(f, "b5", "clean");
+	assert_state(f, "o1", "clean");
 	assert_state(f, "u1", "unmatched");
 	/* One decision, one approval and one audit record per item. */
 	assert_int_equal(q(f, "SELECT count(*) FROM decisions d JOIN users u ON u.id ="
@@ -1023,7 +1167,7 @@ static void test_bulk_approve(void **state)
 	assert_int_equal(wr_review_bulk_approve(f->r, &f->alice, "19141", &n, &err), WR_OK);
 	assert_int_equal(n, 1);
 	assert_state(f, "o1", "approved");
-	assert_state(f, "k2", "received");
+	assert_state(f, "k2", "clean");
 	/* Bob's lease lapses: b5 is clean and unclaimed now. */
 	clock_at(f, WR_LEASE_SECONDS);
 	assert_int_equal(wr_review_bulk_approve(f->r, &f->sam, "19153", &n, &err), WR_OK);
@@ -1093,6 +1237,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_release, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_release_all, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rules_set_the_queue, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_next_skips, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approve_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_approve_needs_claim, setup, teardown),

@@ -73,10 +73,20 @@ static void test_resolve_learns_the_name(void **state)
 	assert_int_equal(wr_unmatched_resolve(&f->t.s, &f->val, "u1", "19153-005", &alias,
 	                                      &err), WR_OK);
 	assert_int_equal(alias, 1);
+	/* Unmatched, the rules could not judge it; resolved, it is scored at
+	 * once. 12 votes in a precinct of 1,000 registered Republicans with no
+	 * baselines, from the hotline, trips nothing: 'clean'. */
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM submissions s JOIN precincts p"
 	        " ON p.id = s.precinct_id WHERE s.submission_id = 'u1' AND p.code ="
-	        " '19153-005' AND s.state = 'received' AND s.resolved_by = 'operator'"
+	        " '19153-005' AND s.state = 'clean' AND s.resolved_by = 'operator'"
 	        " AND s.revision = 1"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM flags"), 0);
+	/* ...and counted where the rules count tallies: its county and its
+	 * 15-minute window. */
+	assert_int_equal(tu_int(&f->t.s, "SELECT reported FROM county_stats WHERE"
+	                                 " county_fips = '19153'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT submissions FROM rate_windows WHERE"
+	                                 " scope = 'county:19153'"), 1);
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM unmatched WHERE"
 	        " resolved_by = 'val' AND resolved_at IS NOT NULL"), 1);
 	/* The next tally that uses the name resolves on its own. */
@@ -84,6 +94,9 @@ static void test_resolve_learns_the_name(void **state)
 	                     "u2"), WR_REVISED);
 	assert_int_equal(tu_int(&f->t.s, "SELECT revision FROM submissions WHERE"
 	                                 " submission_id = 'u2'"), 2);
+	/* The same numbers again: no conflicting revision. */
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM submissions WHERE"
+	                                 " submission_id = 'u2' AND state = 'clean'"), 1);
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM audit WHERE action ="
 	                                 " 'resolve' AND actor = 'val' AND subject = 'u1'"), 1);
 	assert_int_equal(wr_audit_verify(&f->t.s, &c, &err), WR_OK);
@@ -107,6 +120,14 @@ static void test_resolve_becomes_newest_revision(void **state)
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM submissions n JOIN submissions"
 	        " o ON o.id = n.supersedes WHERE n.submission_id = 'a2' AND n.revision = 2"
 	        " AND o.submission_id = 'a1'"), 1);
+	/* Scored as the precinct's revision: the same numbers, so clean, and
+	 * the county still counts one precinct in. */
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM submissions WHERE"
+	        " submission_id = 'a2' AND state = 'clean'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT reported FROM county_stats WHERE"
+	        " county_fips = '19153'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT votes FROM county_stats WHERE"
+	        " county_fips = '19153'"), 12);
 }
 
 static void test_refusals_change_nothing(void **state)

@@ -19,11 +19,10 @@
 
 #include "warroom/auth.h"
 #include "warroom/err.h"
+#include "warroom/severity.h"
 #include "warroom/store.h"
 
 #define WR_LEASE_SECONDS 300
-
-enum wr_severity { WR_SEV_NONE, WR_SEV_INFO, WR_SEV_WARN, WR_SEV_HARD };
 
 struct wr_review_item {
 	int64_t id;
@@ -69,7 +68,5 @@ int wr_review_override(struct wr_review *r, const struct wr_user *u, const char 
  * one decision and one audit record per item. */
 int wr_review_bulk_approve(struct wr_review *r, const struct wr_user *u,
                            const char *county_fips, long *approved, struct wr_err *err);
-
-const char *wr_severity_name(enum wr_severity s);
 
 #endif

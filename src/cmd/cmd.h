@@ -30,6 +30,10 @@ extern const struct wr_cmd wr_cmd_user;
 extern const struct wr_cmd wr_cmd_review;
 extern const struct wr_cmd wr_cmd_audit;
 extern const struct wr_cmd wr_cmd_resolve;
+extern const struct wr_cmd wr_cmd_flags;
+extern const struct wr_cmd wr_cmd_show;
+extern const struct wr_cmd wr_cmd_simulate;
+extern const struct wr_cmd wr_cmd_evaluate;
 
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);

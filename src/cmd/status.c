@@ -1,23 +1,42 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
+#include "warroom/alloc.h"
+#include "warroom/scoring.h"
 #include "warroom/status.h"
 
-static json_t *county_json(const struct wr_county_status *c)
+/* "open", "waiting" or "held", from the first word of the gate's reason. */
+static const char *gate_word(const struct wr_gate *g, char *buf, size_t n)
 {
-	return json_pack("{s:s, s:s, s:I, s:I}", "fips", c->fips, "name", c->name,
-	                 "precincts_total", (json_int_t)c->precincts_total,
-	                 "precincts_reported", (json_int_t)c->precincts_reported);
+	snprintf(buf, n, "%.*s", (int)strcspn(g->why, ":"), g->why);
+	return buf;
 }
 
-static void print_json(const struct wr_status *st)
+static json_t *county_json(const struct wr_county_status *c, const struct wr_gate *g)
+{
+	char word[16];
+	json_t *o = json_pack("{s:s, s:s, s:I, s:I}", "fips", c->fips, "name", c->name,
+	                      "precincts_total", (json_int_t)c->precincts_total,
+	                      "precincts_reported", (json_int_t)c->precincts_reported);
+
+	if (g) {
+		json_object_set_new(o, "gate", json_string(gate_word(g, word, sizeof word)));
+		json_object_set_new(o, "gate_reason", json_string(g->why));
+	}
+	return o;
+}
+
+static void print_json(const struct wr_status *st, const struct wr_gate *gates)
 {
 	json_t *counties = json_array(), *states = json_object(), *root;
 
 	for (size_t i = 0; i < st->ncounties; i++)
-		json_array_append_new(counties, county_json(&st->counties[i]));
+		json_array_append_new(counties, county_json(&st->counties[i],
+		                                            gates ? &gates[i] : NULL));
 	for (size_t i = 0; i < st->nstates; i++)
 		json_object_set_new(states, st->states[i].state,
 		                    json_integer(st->states[i].count));
@@ -34,7 +53,7 @@ static void print_json(const struct wr_status *st)
 	json_decref(root);
 }
 
-static void print_text(const struct wr_status *st)
+static void print_text(const struct wr_status *st, const struct wr_gate *gates)
 {
 	printf("precincts reported %ld of %ld (%.1f%%)\n", st->precincts_reported,
 	       st->precincts_total,
@@ -44,10 +63,28 @@ static void print_text(const struct wr_status *st)
 		printf(" %s %ld%s", st->states[i].state, st->states[i].count,
 		       i + 1 < st->nstates ? "," : "");
 	printf("%s\nquarantined %ld\n\n", st->nstates ? "" : " none", st->quarantined);
-	printf("%-6s %-16s %9s %9s\n", "FIPS", "COUNTY", "REPORTED", "TOTAL");
+	printf("%-6s %-16s %9s %9s  %s\n", "FIPS", "COUNTY", "REPORTED", "TOTAL", "GATE");
 	for (size_t i = 0; i < st->ncounties; i++)
-		printf("%-6s %-16s %9ld %9ld\n", st->counties[i].fips, st->counties[i].name,
-		       st->counties[i].precincts_reported, st->counties[i].precincts_total);
+		printf("%-6s %-16s %9ld %9ld  %s\n", st->counties[i].fips, st->counties[i].name,
+		       st->counties[i].precincts_reported, st->counties[i].precincts_total,
+		       gates ? gates[i].why : "-");
+}
+
+/* The county gates, or NULL when the store has no contest to score yet. */
+static struct wr_gate *read_gates(struct wr_store *s, const struct wr_status *st)
+{
+	struct wr_scorer *sc;
+	struct wr_gate *g;
+	struct wr_err err;
+
+	if (wr_scorer_open(&sc, s, &err) != WR_OK)
+		return NULL;
+	g = wr_xcalloc(st->ncounties + 1, sizeof *g);
+	for (size_t i = 0; i < st->ncounties; i++)
+		if (wr_scorer_gate(sc, st->counties[i].fips, &g[i], &err) != WR_OK)
+			snprintf(g[i].why, sizeof g[i].why, "unknown: %.180s", err.msg);
+	wr_scorer_close(sc);
+	return g;
 }
 
 static int run(int argc, char **argv)
@@ -60,6 +97,7 @@ static int run(int argc, char **argv)
 	const char *db = NULL;
 	struct wr_store s;
 	struct wr_status st;
+	struct wr_gate *gates;
 	struct wr_err err;
 	int c, json = 0, rc;
 
@@ -80,10 +118,12 @@ static int run(int argc, char **argv)
 		wr_store_close(&s);
 		return EXIT_FAIL;
 	}
+	gates = read_gates(&s, &st);
 	if (json)
-		print_json(&st);
+		print_json(&st, gates);
 	else
-		print_text(&st);
+		print_text(&st, gates);
+	free(gates);
 	wr_status_free(&st);
 	wr_store_close(&s);
 	return EXIT_OK;

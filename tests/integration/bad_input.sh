@@ -132,12 +132,21 @@ special() { # NAME DB PATH ERRFILE
 		            s.state || ':' || s.revision || ':' || coalesce(o.submission_id, '-') AS x
 		            FROM submissions s LEFT JOIN submissions o ON o.id = s.supersedes
 		            ORDER BY s.id)")
-		[ "$s" = "b33-first:superseded:1:- b33-corrected:received:2:b33-first" ] ||
+		# The correction changes haley's votes: conflicting_revision (warn)
+		# flags it for review, so it is 'flagged', not 'clean'.
+		[ "$s" = "b33-first:superseded:1:- b33-corrected:flagged:2:b33-first" ] ||
 			bad "revisions are '$s'"
+		s=$(q "$2" "SELECT group_concat(s.submission_id || ':' || f.rule || ':' || f.severity, ' ')
+		            FROM flags f JOIN submissions s ON s.id = f.submission")
+		[ "$s" = "b33-corrected:conflicting_revision:warn" ] || bad "flags are '$s'"
 		;;
 	34-sum-not-total.ndjson)
 		n=$(q "$2" "SELECT total FROM submissions")
 		[ "$n" = 62 ] || bad "stored total '$n', want 62 as sent"
+		# Stored as sent, and the sum rule puts it before a validator.
+		s=$(q "$2" "SELECT s.state || ':' || f.rule || ':' || f.severity || ':' || f.value
+		            || ':' || f.threshold FROM submissions s JOIN flags f ON f.submission = s.id")
+		[ "$s" = "flagged:sum_mismatch:hard:52.0:62.0" ] || bad "state and flags are '$s'"
 		;;
 	53-no-such-file.ndjson)
 		grep -aq "$3: No such file" "$4" || bad "stderr does not name the missing path"

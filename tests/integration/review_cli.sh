@@ -5,8 +5,10 @@
 # wrong PINs and its end after 300 s, four eyes on hard flags, supervisor
 # overrides with a reason, rejections to the callback list, bulk approval of
 # one county's unflagged tallies, disabled users, and an audit trail that
-# still verifies at the end. Flags are planted with sqlite3 (the rules engine
-# writes them later); the clock is WARROOM_NOW, moved forward to expire
+# still verifies at the end. Intake scores the night with the fixtures'
+# rules (a few dozen turnout_2020 warnings, no hard flags); the flags the
+# scenarios need on particular tallies are planted with sqlite3 on tallies
+# the rules found clean. The clock is WARROOM_NOW, moved forward to expire
 # leases and lockouts.
 set -eu
 : "${WARROOM:?}" "${ROOT:?}" "${WORK:?}"
@@ -61,8 +63,16 @@ out() { cat "$WORK/out"; }
 "$WARROOM" init --db "$db" --fixtures "$fx" >/dev/null
 "$WARROOM" ingest --db "$db" "$night" >/dev/null
 n_night=$(wc -l <"$night")
-[ "$(q "SELECT count(*) FROM submissions WHERE state = 'received'")" = "$n_night" ] \
-	&& ok "sample night ingested: $n_night tallies waiting" || bad "ingest"
+[ "$(q "SELECT count(*) FROM submissions WHERE state IN ('clean', 'flagged')")" = "$n_night" ] \
+	&& ok "sample night ingested: $n_night tallies waiting, each scored" || bad "ingest"
+# Scored: 'flagged' exactly when the rules left a warn or hard flag.
+n_flagged=$(q "SELECT count(*) FROM submissions WHERE state = 'flagged'")
+[ "$(q "SELECT count(*) FROM submissions s WHERE (s.state = 'flagged') <> EXISTS (SELECT 1
+        FROM flags f WHERE f.submission = s.id AND f.severity IN ('warn', 'hard'))")" = 0 ] \
+	&& [ "$n_flagged" -gt 0 ] && [ "$n_flagged" -lt $((n_night / 10)) ] \
+	&& [ "$(q "SELECT count(*) FROM flags WHERE severity = 'hard'")" = 0 ] \
+	&& ok "$n_flagged tallies flagged by the rules (warn only), the rest clean" \
+	|| bad "flags after ingest: $n_flagged flagged; $(q "SELECT rule || ' ' || severity || ' ' || count(*) FROM flags GROUP BY 1")"
 
 for u in v1:validator:1111 v3:validator:3333 v4:validator:4444 sup:supervisor:9999 \
          hot:hotline:5555 adm:admin:7777; do
@@ -91,14 +101,19 @@ set -e
 expect_msg 3 "exists" "user add of an existing name"
 
 # Tallies for each scenario, none from the bulk-approval county C: the
-# smallest county with at least five tallies.
+# smallest county with at least five tallies, all of them clean.
 C=$(q "SELECT p.county_fips FROM submissions s JOIN precincts p ON p.id = s.precinct_id
-       GROUP BY 1 HAVING count(*) >= 5 ORDER BY count(*), 1 LIMIT 1")
-pick() { # Nth tally (0-based) outside county C, in id order
+       GROUP BY 1 HAVING count(*) >= 5 AND sum(s.state <> 'clean') = 0
+       ORDER BY count(*), 1 LIMIT 1")
+# The queue's first: the worst flag (here warn), then the longest waiting.
+# Every tally was received at the same pinned clock, so that is the oldest
+# flagged one by id.
+W=$(q "SELECT submission_id FROM submissions WHERE state = 'flagged' ORDER BY id LIMIT 1")
+pick() { # Nth clean tally (0-based) outside county C, in id order
 	q "SELECT s.submission_id FROM submissions s JOIN precincts p ON p.id = s.precinct_id
-	   WHERE p.county_fips <> '$C' ORDER BY s.id LIMIT 1 OFFSET $1"
+	   WHERE p.county_fips <> '$C' AND s.state = 'clean' ORDER BY s.id LIMIT 1 OFFSET $1"
 }
-A=$(pick 0) H=$(pick 1) O=$(pick 2) R=$(pick 3) K=$(pick 4) D=$(pick 5)
+A=$W H=$(pick 1) O=$(pick 2) R=$(pick 3) K=$(pick 4) D=$(pick 5)
 sid_id() { q "SELECT id FROM submissions WHERE submission_id = '$1'"; }
 decisions() { q "SELECT count(*) FROM decisions"; }
 
@@ -150,13 +165,15 @@ rc=$?
 set -e
 expect 0 "next --json with the PIN on standard input"
 got=$(out | jq -r .submission_id 2>/dev/null || true)
-[ "$got" = "$(q "SELECT submission_id FROM submissions ORDER BY id LIMIT 1")" ] \
-	&& ok "next takes the longest-waiting tally first ($got)" || bad "next gave '$got': $(said)"
+[ "$got" = "$W" ] \
+	&& ok "next takes the longest-waiting of the worst-flagged tallies first ($got)" \
+	|| bad "next gave '$got', want $W: $(said)"
 [ "$(out | jq -r '.severity + " " + (.approvals | tostring) + " " + (.claim_expires | tostring)')" = \
-	"none 0 $((t0 + 300))" ] && ok "next --json: severity, approvals and a 300 s lease" \
+	"warn 0 $((t0 + 300))" ] && ok "next --json: severity, approvals and a 300 s lease" \
 	|| bad "next --json fields: $(said)"
-first=$got
-[ "$first" = "$A" ] || bad "the first tally ($first) is in county $C; pick another county"
+[ "$(q "SELECT p.county_fips FROM submissions s JOIN precincts p ON p.id = s.precinct_id
+        WHERE s.submission_id = '$A'")" != "$C" ] \
+	|| bad "the first tally ($A) is in county $C; pick another county"
 
 # --------------------------------------------------------- already claimed (4)
 rv v2 2222 claim "$A"
@@ -250,9 +267,14 @@ rv v3 3333 release-all
 expect 0 "the lock ends after 300 s"
 
 # ------------------------------------------- hard flag: two validators needed
-flag() { # SID SEVERITY
+# flag SID SEVERITY: what the rules engine does, by hand: the flag, and a
+# warn or hard flag makes a pending tally 'flagged'. No county here reaches
+# five approvals, so no re-scoring rewrites a planted flag.
+flag() {
 	q "INSERT INTO flags (submission, rule, severity, message, value, threshold, created_at)
-	   VALUES ($(sid_id "$1"), 'test_rule', '$2', 'planted by review_cli.sh', 4.2, 3, '$WARROOM_NOW')"
+	   VALUES ($(sid_id "$1"), 'test_rule', '$2', 'planted by review_cli.sh', 4.2, 3, '$WARROOM_NOW');
+	   UPDATE submissions SET state = 'flagged' WHERE submission_id = '$1'
+	   AND state IN ('received', 'clean') AND '$2' IN ('warn', 'hard')"
 }
 flag "$H" hard
 rv v1 1111 next --json
@@ -265,7 +287,7 @@ expect 0 "first approval of a hard-flagged tally"
 	|| bad "first approval: $(said)"
 [ "$(q "SELECT s.state || ' ' || (SELECT count(*) FROM decisions d WHERE d.submission = s.id)
         || ' ' || (SELECT count(*) FROM approvals a WHERE a.submission = s.id)
-        FROM submissions s WHERE s.submission_id = '$H'")" = "received 0 1" ] \
+        FROM submissions s WHERE s.submission_id = '$H'")" = "flagged 0 1" ] \
 	&& ok "still pending, one approval, no decision" || bad "state after one approval"
 rv v1 1111 claim "$H"
 expect 3 "the same validator cannot take it again"
@@ -333,7 +355,7 @@ expect 3 "a rejected tally cannot be approved"
 # ------------------------------------------------ bulk approval of one county
 pending_c() {
 	q "SELECT s.submission_id FROM submissions s JOIN precincts p ON p.id = s.precinct_id
-	   WHERE p.county_fips = '$C' AND s.state = 'received' ORDER BY s.id"
+	   WHERE p.county_fips = '$C' AND s.state IN ('received', 'clean', 'flagged') ORDER BY s.id"
 }
 nc=$(pending_c | wc -l)
 F1=$(pending_c | sed -n 1p) K2=$(pending_c | sed -n 2p)

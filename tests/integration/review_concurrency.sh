@@ -2,9 +2,11 @@
 # Six validators, intake and a reader on one store at once, as on caucus
 # night. Six validator_sim processes take the queue while `warroom ingest`
 # feeds the sample night in ten chunks and a reader loops `warroom status
-# --json`. About 2% of the tallies arrive hard-flagged (a test trigger plants
-# the flag as each row is stored, since the rules engine is not written yet),
-# so four eyes are exercised under contention too. Afterwards: every tally
+# --json`. Intake scores every tally as it stores it (the fixtures' rules
+# flag a few dozen with warnings), and about 2% more arrive hard-flagged: a
+# test trigger plants the flag each time the scorer gives its verdict, since
+# the sample night trips no hard rule. So four eyes are exercised under
+# contention too. Afterwards: every tally
 # has exactly one decision, none pending, none decided twice; no claim was
 # ever held by two validators (rebuilt from the audit trail); nobody saw
 # "database is locked"; the audit chain verifies; the file is intact.
@@ -34,12 +36,21 @@ for i in 1 2 3 4 5 6; do
 	WARROOM_PIN=10$i$i "$WARROOM" user add "v$i" --role validator --db "$db" >/dev/null
 done
 WARROOM_PIN=9999 "$WARROOM" user add sup --role supervisor --db "$db" >/dev/null
-# Test only: every 50th stored tally arrives with a hard flag.
-q "CREATE TRIGGER test_plant_hard AFTER INSERT ON submissions WHEN NEW.id % 50 = 0
+# Test only: every 50th stored tally arrives with a hard flag. The scorer
+# rewrites a tally's flags (at intake, and again when an approval re-scores
+# the county's pending tallies) and then sets its state to 'clean' or
+# 'flagged': the trigger plants the flag after that, every time, and makes
+# the tally 'flagged' as a hard flag does. (On an insert it would be deleted
+# by the scorer a moment later.)
+q "CREATE TRIGGER test_plant_hard AFTER UPDATE OF state ON submissions
+   WHEN NEW.id % 50 = 0 AND NEW.state IN ('clean', 'flagged')
    BEGIN
      INSERT INTO flags (submission, rule, severity, message, value, threshold, created_at)
-     VALUES (NEW.id, 'test_planted', 'hard', 'planted by review_concurrency.sh', 9, 3,
-             NEW.received_at);
+     SELECT NEW.id, 'test_planted', 'hard', 'planted by review_concurrency.sh', 9, 3,
+            NEW.received_at
+     WHERE NOT EXISTS (SELECT 1 FROM flags WHERE submission = NEW.id
+                       AND rule = 'test_planted');
+     UPDATE submissions SET state = 'flagged' WHERE id = NEW.id AND state = 'clean';
    END"
 n_night=$(wc -l <"$night")
 split -l $(( (n_night + 9) / 10 )) "$night" "$WORK/chunk."
@@ -149,11 +160,22 @@ n_todo=$(q "SELECT count(*) FROM submissions s WHERE $todo")
 	"$(q "SELECT count(*) FROM callbacks")" ] && ok "every rejection is on the callback list ($(q "SELECT count(*) FROM callbacks"))" \
 	|| bad "callbacks"
 hard=$(q "SELECT count(DISTINCT submission) FROM flags WHERE severity = 'hard'")
-[ "$hard" -gt 20 ] && [ "$(q "SELECT count(*) FROM decisions d WHERE d.decision = 'approved'
+n_planted=$(q "SELECT count(*) FROM submissions WHERE id % 50 = 0")
+[ "$hard" -gt 20 ] && [ "$hard" = "$n_planted" ] \
+	&& [ "$(q "SELECT count(*) FROM decisions d WHERE d.decision = 'approved'
         AND d.submission IN (SELECT submission FROM flags WHERE severity = 'hard')
         AND (SELECT count(*) FROM approvals a WHERE a.submission = d.submission) < 2")" = 0 ] \
 	&& ok "all $hard hard-flagged tallies approved had two validators (or were rejected)" \
-	|| bad "hard flags: $hard flagged, some approved by one"
+	|| bad "hard flags: $hard flagged (planted on $n_planted), some approved by one"
+# Each approval that needed a second was of a tally hard-flagged when taken.
+[ "$(jq -s 'map(.needs_second // 0) | add' "$WORK"/sim*.json)" -gt 0 ] \
+	&& ok "first approvals of hard-flagged tallies waited for a second validator" \
+	|| bad "no approval ever needed a second validator"
+# Rule flags are warnings here: the sample night's rules never make a hard one.
+[ "$(q "SELECT count(*) FROM flags WHERE severity = 'hard' AND rule <> 'test_planted'")" = 0 ] \
+	&& [ "$(q "SELECT count(*) FROM flags WHERE rule <> 'test_planted'")" -gt 0 ] \
+	&& ok "the rules flagged $(q "SELECT count(DISTINCT submission) FROM flags WHERE rule <> 'test_planted'") tallies as they were stored" \
+	|| bad "rule flags: $(q "SELECT rule || ' ' || severity || ' ' || count(*) FROM flags GROUP BY 1, 2")"
 [ "$(q "SELECT count(*) FROM claims")" = 0 ] && ok "no claim left behind" || bad "claims left"
 
 # From the audit trail, on a copy with an index (the checks join on subject).

@@ -1,0 +1,22 @@
+/* Read-only views of the store for the command line and the console: the
+ * open flags, and one tally beside its baselines, its county's running
+ * shares, its flags and its precinct's revision history. Built as JSON
+ * values so `--json` and the text output show the same facts. */
+#ifndef WARROOM_DETAIL_H
+#define WARROOM_DETAIL_H
+
+#include <jansson.h>
+
+#include "warroom/err.h"
+#include "warroom/store.h"
+
+/* Flags of tallies still waiting for a decision, worst first: an array of
+ * {submission_id, precinct, rule, severity, message, value, threshold}.
+ * The caller owns *out. */
+int wr_detail_flags(struct wr_store *s, json_t **out, struct wr_err *err);
+
+/* key is a submission_id or a precinct code (its newest tally). The caller
+ * owns *out. WR_ENOTFOUND when neither matches. */
+int wr_detail_tally(struct wr_store *s, const char *key, json_t **out, struct wr_err *err);
+
+#endif

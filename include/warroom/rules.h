@@ -1,0 +1,90 @@
+/* The anomaly rules: one table entry per rule (id, default severity,
+ * thresholds with defaults and bounds, a description), each explaining a
+ * flag in a sentence with its numbers. The rules judge a tally's context
+ * (struct wr_rule_ctx), which scoring.c assembles from the store; they
+ * touch no store themselves, so each is testable on a plain struct. */
+#ifndef WARROOM_RULES_H
+#define WARROOM_RULES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "warroom/contest.h"
+#include "warroom/err.h"
+#include "warroom/severity.h"
+#include "warroom/store.h"
+
+#define WR_RULE_PARAMS 4
+
+struct wr_param {
+	const char *name;
+	double def, min, max;
+	const char *help;
+};
+
+/* What the rules know about one tally. Counts of a missing baseline are -1. */
+struct wr_rule_ctx {
+	size_t ncand;
+	const char *cand[WR_MAX_CANDIDATES];
+	int64_t votes[WR_MAX_CANDIDATES];
+	int64_t total;
+	int64_t registered;          /* Republicans registered in the precinct */
+	int64_t base2016, base2020;  /* baseline totals, -1 when none */
+	double leader2016_share;     /* the 2016 leader's share there, -1 when none */
+	int64_t reported_at, opens_at;
+	int has_prev;                /* a previous revision of the precinct */
+	int64_t prev_votes[WR_MAX_CANDIDATES], prev_total;
+	int has_other;               /* the latest tally from the other source */
+	char other_source[16];
+	int64_t other_votes[WR_MAX_CANDIDATES], other_total;
+	int reporter_sites, device_sites;  /* distinct sites they tallied for */
+	int site_precincts;                /* precincts in the tally's room */
+	int64_t site_votes, site_registered, site_base2016;  /* current tallies */
+	int64_t window_device, window_reporter;  /* submissions this 15 minutes */
+	int64_t window_county, window_state;
+	int county_approved;                      /* precincts approved so far */
+	double county_median[WR_MAX_CANDIDATES];  /* share, over approved */
+	double county_mad[WR_MAX_CANDIDATES];
+};
+
+struct wr_flag {
+	const char *rule;
+	enum wr_severity severity;
+	char message[240];
+	double value, threshold;
+};
+
+typedef int (*wr_rule_fn)(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f);
+
+struct wr_rule {
+	const char *id;
+	enum wr_severity severity;
+	const char *description;
+	struct wr_param params[WR_RULE_PARAMS];
+	wr_rule_fn check;
+};
+
+/* The rule table, in the order rules run. */
+const struct wr_rule *wr_rules_table(size_t *n);
+const struct wr_rule *wr_rule_find(const char *id);
+int wr_rule_param(const struct wr_rule *r, const char *name);  /* index or -1 */
+
+/* Thresholds in force: the table's defaults overridden by the store. */
+struct wr_thresholds {
+	enum wr_severity severity[64];
+	double value[64][WR_RULE_PARAMS];
+};
+
+void wr_thresholds_default(struct wr_thresholds *t);
+int wr_thresholds_load(struct wr_store *s, struct wr_thresholds *t, struct wr_err *err);
+
+/* Validates a rules file ({"rules": {ID: {"severity": S, PARAM: N}}}) and
+ * stores it, inside the caller's transaction. Every error names the rule
+ * and parameter and the allowed range. */
+int wr_rules_file_load(struct wr_store *s, const char *path, struct wr_err *err);
+
+/* Runs every rule on c; fills up to max flags and returns how many fired. */
+size_t wr_rules_run(const struct wr_thresholds *t, const struct wr_rule_ctx *c,
+                    struct wr_flag *flags, size_t max);
+
+#endif

@@ -1,0 +1,45 @@
+/* Scoring: runs the rules on a tally in its context and keeps the running
+ * per-county aggregates the rules need, so scoring one tally costs the same
+ * whether 10 or 1,600 precincts are in. Every call runs inside the
+ * caller's write transaction, with the change that caused it. */
+#ifndef WARROOM_SCORING_H
+#define WARROOM_SCORING_H
+
+#include <stdint.h>
+
+#include "warroom/err.h"
+#include "warroom/rules.h"
+#include "warroom/store.h"
+
+struct wr_scorer;
+
+int wr_scorer_open(struct wr_scorer **sc, struct wr_store *s, struct wr_err *err);
+void wr_scorer_close(struct wr_scorer *sc);
+
+/* A tally just became its precinct's newest (ingested, or resolved from the
+ * unmatched queue): counts it in the aggregates and scores it. */
+int wr_scorer_ingested(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
+
+/* Scores a stored tally again; the aggregates are not touched. */
+int wr_scorer_rescore(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
+
+/* A tally was approved: its shares join its county's distribution, and when
+ * the county's approved count first reaches the outlier rule's minimum, and
+ * each time it doubles after, the county's pending tallies are re-scored. */
+int wr_scorer_approved(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
+
+struct wr_gate {
+	int open;
+	long reported, total;
+	double volume_ratio;   /* votes / 2016 caucus of the same precincts, -1 none */
+	char why[200];
+};
+
+/* Whether a county may publish: enough precincts in, volume in line. */
+int wr_scorer_gate(struct wr_scorer *sc, const char *county_fips, struct wr_gate *g,
+                   struct wr_err *err);
+
+/* SQLite statement steps run so far: scoring cost, for tests and benches. */
+long wr_scorer_steps(const struct wr_scorer *sc);
+
+#endif

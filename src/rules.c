@@ -1,0 +1,385 @@
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "warroom/rules.h"
+
+/* --- helpers the rules share ------------------------------------------ */
+
+static int64_t sum(const int64_t *v, size_t n)
+{
+	int64_t s = 0;
+
+	for (size_t i = 0; i < n; i++)
+		s += v[i];
+	return s;
+}
+
+static size_t leader(const int64_t *v, size_t n)
+{
+	size_t best = 0;
+
+	for (size_t i = 1; i < n; i++)
+		if (v[i] > v[best])
+			best = i;
+	return best;
+}
+
+static int fire(struct wr_flag *f, double value, double threshold, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int fire(struct wr_flag *f, double value, double threshold, const char *fmt, ...)
+{
+	va_list ap;
+
+	f->value = value;
+	f->threshold = threshold;
+	va_start(ap, fmt);
+	vsnprintf(f->message, sizeof f->message, fmt, ap);
+	va_end(ap);
+	return 1;
+}
+
+/* --- integrity ---------------------------------------------------------- */
+
+static int r_sum(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	int64_t s = sum(c->votes, c->ncand);
+
+	(void)p;
+	if (s == c->total)
+		return 0;
+	return fire(f, (double)s, (double)c->total, "candidate votes add up to %lld but "
+	            "the total says %lld (off by %+lld)", (long long)s, (long long)c->total,
+	            (long long)(s - c->total));
+}
+
+static int r_absurd(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	int64_t big = c->total > sum(c->votes, c->ncand) ? c->total : sum(c->votes, c->ncand);
+
+	if (big <= p[0])
+		return 0;
+	return fire(f, (double)big, p[0], "%lld votes in one precinct is beyond any "
+	            "caucus room (limit %.0f)", (long long)big, p[0]);
+}
+
+static int r_over_registered(const struct wr_rule_ctx *c, const double *p,
+                             struct wr_flag *f)
+{
+	(void)p;
+	if (c->registered <= 0 || c->total <= c->registered)
+		return 0;
+	return fire(f, (double)c->total, (double)c->registered, "turnout %lld is more than "
+	            "the %lld Republicans registered in the precinct (%.0f%%)",
+	            (long long)c->total, (long long)c->registered,
+	            100.0 * (double)c->total / (double)c->registered);
+}
+
+static int r_registered_share(const struct wr_rule_ctx *c, const double *p,
+                              struct wr_flag *f)
+{
+	double share;
+
+	if (c->registered <= 0 || c->total > c->registered)
+		return 0;  /* over 100% is over_registered's */
+	share = (double)c->total / (double)c->registered;
+	if (share <= p[0])
+		return 0;
+	return fire(f, share, p[0], "turnout %lld is %.0f%% of the %lld registered "
+	            "Republicans; above %.0f%% is implausible for a caucus",
+	            (long long)c->total, 100 * share, (long long)c->registered, 100 * p[0]);
+}
+
+static int same_tally(const int64_t *a, int64_t at, const int64_t *b, int64_t bt, size_t n)
+{
+	return at == bt && memcmp(a, b, n * sizeof *a) == 0;
+}
+
+static int r_revision(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	(void)p;
+	if (!c->has_prev || same_tally(c->votes, c->total, c->prev_votes, c->prev_total,
+	                               c->ncand))
+		return 0;
+	return fire(f, (double)c->total, (double)c->prev_total, "a revision changes the "
+	            "precinct's tally: total %lld, before %lld", (long long)c->total,
+	            (long long)c->prev_total);
+}
+
+static int r_sources(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	size_t i = 0;
+
+	(void)p;
+	if (!c->has_other || same_tally(c->votes, c->total, c->other_votes, c->other_total,
+	                                c->ncand))
+		return 0;
+	while (i < c->ncand && c->votes[i] == c->other_votes[i])
+		i++;
+	if (i == c->ncand)
+		return fire(f, (double)c->total, (double)c->other_total, "the %s tally gives "
+		            "total %lld, this one %lld", c->other_source,
+		            (long long)c->other_total, (long long)c->total);
+	return fire(f, (double)c->votes[i], (double)c->other_votes[i], "the %s tally gives "
+	            "%s %lld, this one %lld", c->other_source, c->cand[i],
+	            (long long)c->other_votes[i], (long long)c->votes[i]);
+}
+
+static int r_outside_site(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	int n = c->reporter_sites > c->device_sites ? c->reporter_sites : c->device_sites;
+
+	if (n <= p[0])
+		return 0;
+	return fire(f, n, p[0], "the %s has tallied for precincts in %d caucus sites; a "
+	            "reporter works in one room", c->device_sites >= c->reporter_sites
+	            ? "device" : "reporter", n);
+}
+
+static int r_super_site(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	double ratio;
+
+	if (c->site_precincts < 4 || c->site_registered <= 0)
+		return 0;
+	if (c->site_votes > c->site_registered)
+		return fire(f, (double)c->site_votes, (double)c->site_registered,
+		            "the %d precincts of this room report %lld votes, more than their "
+		            "%lld registered Republicans", c->site_precincts,
+		            (long long)c->site_votes, (long long)c->site_registered);
+	if (c->site_base2016 <= 0)
+		return 0;
+	ratio = (double)c->site_votes / (double)c->site_base2016;
+	if (ratio <= p[0] || c->site_votes - c->site_base2016 < p[1])
+		return 0;
+	return fire(f, ratio, p[0], "the %d precincts of this room report %lld votes, "
+	            "%.1fx their 2016 caucus (%lld)", c->site_precincts,
+	            (long long)c->site_votes, ratio, (long long)c->site_base2016);
+}
+
+static int r_pre_opening(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	(void)p;
+	if (c->opens_at == 0 || c->reported_at >= c->opens_at)
+		return 0;
+	return fire(f, (double)(c->opens_at - c->reported_at), 0, "reported %lld minutes "
+	            "before the caucus opened: test data, not a result",
+	            (long long)((c->opens_at - c->reported_at + 59) / 60));
+}
+
+/* --- against the baselines --------------------------------------------- */
+
+/* Both the ratio and the raw change must pass: 8 -> 16 is +100% but only
+ * +8 votes, which is noise in a small precinct. */
+static int turnout_vs(const struct wr_rule_ctx *c, int64_t base, int year,
+                      const double *p, struct wr_flag *f)
+{
+	double ratio;
+	int64_t diff = c->total - base;
+
+	if (base <= 0)
+		return 0;
+	ratio = (double)c->total / (double)base;
+	if (ratio >= p[0] && diff >= p[2])
+		return fire(f, ratio, p[0], "turnout %lld is %.1fx the %d caucus (%lld) and "
+		            "%+lld votes", (long long)c->total, ratio, year, (long long)base,
+		            (long long)diff);
+	if (ratio <= p[1] && -diff >= p[2])
+		return fire(f, ratio, p[1], "turnout %lld is %.0f%% of the %d caucus (%lld), "
+		            "%+lld votes", (long long)c->total, 100 * ratio, year,
+		            (long long)base, (long long)diff);
+	return 0;
+}
+
+static int r_turnout16(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	return turnout_vs(c, c->base2016, 2016, p, f);
+}
+
+static int r_turnout20(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	return turnout_vs(c, c->base2020, 2020, p, f);
+}
+
+static int r_leader(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	size_t i = leader(c->votes, c->ncand);
+	double share, diff;
+
+	if (c->leader2016_share < 0 || c->total < p[1] || c->total <= 0)
+		return 0;
+	share = (double)c->votes[i] / (double)c->total;
+	diff = 100 * (share - c->leader2016_share);
+	if (fabs(diff) < p[0])
+		return 0;
+	return fire(f, diff, p[0], "the leader, %s, has %.0f%% here; the 2016 leader had "
+	            "%.0f%% (%+.0f points)", c->cand[i], 100 * share,
+	            100 * c->leader2016_share, diff);
+}
+
+/* Robust z-score of each candidate's share against the county's approved
+ * precincts (median and MAD, so one bad precinct does not move the bar). */
+static int r_county_outlier(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	size_t worst = 0;
+	double worst_z = 0;
+
+	if (c->county_approved < p[1] || c->total < p[3] || c->total <= 0)
+		return 0;
+	for (size_t i = 0; i < c->ncand; i++) {
+		double share = (double)c->votes[i] / (double)c->total;
+		double mad = c->county_mad[i] > p[2] ? c->county_mad[i] : p[2];
+		double z = (share - c->county_median[i]) / (1.4826 * mad);
+
+		if (fabs(z) > fabs(worst_z)) {
+			worst_z = z;
+			worst = i;
+		}
+	}
+	if (fabs(worst_z) < p[0])
+		return 0;
+	return fire(f, worst_z, p[0], "%s has %.0f%% here against a median of %.0f%% in "
+	            "the county's %d approved precincts (z %+.1f)", c->cand[worst],
+	            100.0 * (double)c->votes[worst] / (double)c->total,
+	            100 * c->county_median[worst], c->county_approved, worst_z);
+}
+
+/* --- rates --------------------------------------------------------------- */
+
+static int r_burst(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	int64_t n = c->window_device > c->window_reporter ? c->window_device
+	                                                   : c->window_reporter;
+	double limit = p[0] > c->site_precincts ? p[0] : c->site_precincts;
+
+	if (n <= limit)
+		return 0;
+	return fire(f, (double)n, limit, "%lld tallies in 15 minutes from one %s, more "
+	            "than its room holds precincts", (long long)n,
+	            c->window_device >= c->window_reporter ? "device" : "reporter");
+}
+
+static int r_county_rate(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	if (c->window_county <= p[0])
+		return 0;
+	return fire(f, (double)c->window_county, p[0], "%lld tallies from this county in "
+	            "15 minutes", (long long)c->window_county);
+}
+
+static int r_state_rate(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	if (c->window_state <= p[0])
+		return 0;
+	return fire(f, (double)c->window_state, p[0], "%lld tallies statewide in 15 "
+	            "minutes", (long long)c->window_state);
+}
+
+/* --- the table ----------------------------------------------------------- */
+
+static const struct wr_rule table[] = {
+	{ "sum_mismatch", WR_SEV_HARD, "candidate votes do not add up to the total",
+	  { { 0 } }, r_sum },
+	{ "absurd_count", WR_SEV_HARD, "more votes than any caucus room holds",
+	  { { "max_votes", 3000, 100, 100000, "votes in one precinct" } }, r_absurd },
+	{ "over_registered", WR_SEV_HARD, "turnout above the precinct's registered "
+	  "Republicans", { { 0 } }, r_over_registered },
+	{ "registered_share", WR_SEV_WARN, "turnout an implausible share of registered "
+	  "Republicans", { { "share", 0.7, 0.05, 1.0, "share of registered" } },
+	  r_registered_share },
+	{ "turnout_2016", WR_SEV_WARN, "turnout far from the 2016 caucus",
+	  { { "ratio", 2.5, 1.1, 50, "times 2016, and above" },
+	    { "low", 0.25, 0.01, 0.95, "times 2016, and below" },
+	    { "change", 40, 0, 100000, "votes of change at least" } }, r_turnout16 },
+	{ "turnout_2020", WR_SEV_WARN, "turnout far from the 2020 caucus",
+	  { { "ratio", 12, 1.1, 100, "times 2020, and above" },
+	    { "low", 0.6, 0.01, 0.99, "times 2020, and below" },
+	    { "change", 60, 0, 100000, "votes of change at least" } }, r_turnout20 },
+	{ "leader_share", WR_SEV_WARN, "leading candidate's share far from the 2016 "
+	  "leader's", { { "points", 50, 5, 100, "percentage points" },
+	                { "min_votes", 20, 0, 10000, "only precincts this big" } },
+	  r_leader },
+	{ "county_outlier", WR_SEV_WARN, "a candidate's share far from the county's "
+	  "approved precincts", { { "z", 4.0, 1.5, 50, "robust z-score" },
+	                          { "min_precincts", 5, 2, 10000, "approved in the county" },
+	                          { "mad_floor", 0.03, 0.001, 0.5, "smallest MAD used" },
+	                          { "min_votes", 20, 0, 10000, "only precincts this big" } },
+	  r_county_outlier },
+	{ "conflicting_revision", WR_SEV_WARN, "a revision with other numbers",
+	  { { 0 } }, r_revision },
+	{ "source_disagreement", WR_SEV_HARD, "app and hotline tallies disagree",
+	  { { 0 } }, r_sources },
+	{ "outside_site", WR_SEV_WARN, "a reporter or device tallying in several rooms",
+	  { { "sites", 1, 1, 100, "caucus sites allowed" } }, r_outside_site },
+	{ "super_site", WR_SEV_WARN, "a room of four or more precincts out of line as a "
+	  "whole", { { "ratio", 2.5, 1.1, 50, "times the room's 2016 caucus" },
+	             { "change", 100, 0, 100000, "votes of change at least" } },
+	  r_super_site },
+	{ "pre_opening", WR_SEV_HARD, "reported before the caucus opened (test data)",
+	  { { 0 } }, r_pre_opening },
+	{ "burst", WR_SEV_WARN, "many tallies from one reporter or device in 15 minutes",
+	  { { "per_window", 4, 1, 1000, "tallies in 15 minutes" } }, r_burst },
+	{ "county_rate", WR_SEV_INFO, "many tallies from one county in 15 minutes",
+	  { { "per_window", 60, 1, 100000, "tallies in 15 minutes" } }, r_county_rate },
+	{ "state_rate", WR_SEV_INFO, "many tallies statewide in 15 minutes",
+	  { { "per_window", 700, 1, 1000000, "tallies in 15 minutes" } }, r_state_rate },
+	/* Not a check on one tally: the gate holds a county from publishing. */
+	{ "county_gate", WR_SEV_INFO, "hold a county until enough of it is in and its "
+	  "volume is in line with its baseline",
+	  { { "min_share", 0.10, 0.0, 1.0, "share of the county's precincts in" },
+	    { "low", 0.3, 0.0, 1.0, "times its 2016 caucus, and below" },
+	    { "high", 3.0, 1.0, 100, "times its 2016 caucus, and above" } }, NULL },
+};
+#define NRULES (sizeof table / sizeof table[0])
+
+const struct wr_rule *wr_rules_table(size_t *n)
+{
+	*n = NRULES;
+	return table;
+}
+
+const struct wr_rule *wr_rule_find(const char *id)
+{
+	for (size_t i = 0; i < NRULES; i++)
+		if (strcmp(table[i].id, id) == 0)
+			return &table[i];
+	return NULL;
+}
+
+int wr_rule_param(const struct wr_rule *r, const char *name)
+{
+	for (int i = 0; i < WR_RULE_PARAMS && r->params[i].name; i++)
+		if (strcmp(r->params[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+void wr_thresholds_default(struct wr_thresholds *t)
+{
+	for (size_t i = 0; i < NRULES; i++) {
+		t->severity[i] = table[i].severity;
+		for (int k = 0; k < WR_RULE_PARAMS; k++)
+			t->value[i][k] = table[i].params[k].def;
+	}
+}
+
+size_t wr_rules_run(const struct wr_thresholds *t, const struct wr_rule_ctx *c,
+                    struct wr_flag *flags, size_t max)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < NRULES && n < max; i++) {
+		if (t->severity[i] == WR_SEV_OFF || !table[i].check)
+			continue;
+		memset(&flags[n], 0, sizeof flags[n]);
+		if (table[i].check(c, t->value[i], &flags[n])) {
+			flags[n].rule = table[i].id;
+			flags[n].severity = t->severity[i];
+			n++;
+		}
+	}
+	return n;
+}

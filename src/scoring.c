@@ -1,0 +1,685 @@
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "warroom/alloc.h"
+#include "warroom/contest.h"
+#include "warroom/scoring.h"
+#include "warroom/timefmt.h"
+
+#define WINDOW 900   /* seconds: the rate rules count per 15 minutes */
+#define MAX_FLAGS 24
+
+enum {
+	Q_SUB, Q_VOTES, Q_BASE, Q_LEADER16, Q_OTHER, Q_SITES_REP, Q_SITES_DEV, Q_SITE,
+	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
+	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
+	Q_PREV_APPROVED, Q_BIN_SUB, Q_COUNT
+};
+
+static const char *const sql[Q_COUNT] = {
+	[Q_SUB] = "SELECT s.precinct_id, p.county_fips, p.registered_rep, p.site_code,"
+	          " s.total, s.reported_at_s, s.source, s.reporter, coalesce(s.device, ''),"
+	          " coalesce(s.supersedes, 0) FROM submissions s JOIN precincts p"
+	          " ON p.id = s.precinct_id WHERE s.id = ?1",
+	[Q_VOTES] = "SELECT candidate, votes FROM votes WHERE submission = ?1",
+	[Q_BASE] = "SELECT year, sum(votes) FROM baselines WHERE precinct_id = ?1"
+	           " GROUP BY year",
+	[Q_LEADER16] = "SELECT max(votes) * 1.0 / nullif(sum(votes), 0) FROM baselines"
+	               " WHERE precinct_id = ?1 AND year = 2016",
+	[Q_OTHER] = "SELECT id, source, total FROM submissions WHERE precinct_id = ?1"
+	            " AND id <> ?2 AND source <> ?3 AND state NOT IN ('rejected', 'unmatched')"
+	            " ORDER BY revision DESC LIMIT 1",
+	[Q_SITES_REP] = "SELECT count(DISTINCT p.site_code) FROM submissions s JOIN precincts p"
+	                " ON p.id = s.precinct_id WHERE s.reporter = ?1 AND s.source = 'app'",
+	[Q_SITES_DEV] = "SELECT count(DISTINCT p.site_code) FROM submissions s JOIN precincts p"
+	                " ON p.id = s.precinct_id WHERE s.device = ?1 AND s.source = 'app'",
+	[Q_SITE] = "SELECT count(*), sum(p.registered_rep),"
+	           " sum((SELECT s.total FROM submissions s WHERE s.precinct_id = p.id"
+	           "   ORDER BY s.revision DESC LIMIT 1)),"
+	           " sum(CASE WHEN EXISTS (SELECT 1 FROM submissions s WHERE s.precinct_id = p.id)"
+	           "   THEN (SELECT sum(b.votes) FROM baselines b WHERE b.precinct_id = p.id"
+	           "   AND b.year = 2016) END) FROM precincts p WHERE p.site_code = ?1",
+	[Q_WINDOW_ADD] = "INSERT INTO rate_windows VALUES (?1, ?2, 1, ?3) ON CONFLICT DO"
+	                 " UPDATE SET submissions = submissions + 1, votes = votes + ?3",
+	[Q_WINDOW] = "SELECT submissions FROM rate_windows WHERE scope = ?1 AND window = ?2",
+	/* votes_based counts only precincts with a 2016 baseline, so the gate
+	 * compares like with like after a redistricting adds new precincts. */
+	[Q_COUNTY_ADD] = "INSERT INTO county_stats (county_fips, reported, votes, votes_based,"
+	                 " base2016, base2020) VALUES (?1, 1, ?2, ?5, ?3, ?4) ON CONFLICT DO"
+	                 " UPDATE SET reported = reported + 1, votes = votes + ?2,"
+	                 " votes_based = votes_based + ?5,"
+	                 " base2016 = base2016 + ?3, base2020 = base2020 + ?4",
+	[Q_COUNTY_REVISE] = "UPDATE county_stats SET votes = votes + ?2,"
+	                    " votes_based = votes_based + ?3 WHERE county_fips = ?1",
+	[Q_COUNTY] = "SELECT approved FROM county_stats WHERE county_fips = ?1",
+	/* Only the gate counts the county's precincts: scoring must not, or a
+	 * tally would cost more in a bigger county. */
+	[Q_GATE] = "SELECT c.reported, c.votes_based, c.base2016,"
+	           " (SELECT count(*) FROM precincts WHERE county_fips = ?1)"
+	           " FROM (SELECT 1) LEFT JOIN county_stats c ON c.county_fips = ?1",
+	[Q_BINS] = "SELECT candidate, bin, n FROM county_share_bins WHERE county_fips = ?1",
+	[Q_BIN_ADD] = "INSERT INTO county_share_bins VALUES (?1, ?2, ?3, 1) ON CONFLICT DO"
+	              " UPDATE SET n = n + 1",
+	[Q_APPROVED_ADD] = "INSERT INTO county_stats (county_fips, approved) VALUES (?1, 1)"
+	                   " ON CONFLICT DO UPDATE SET approved = approved + 1"
+	                   " RETURNING approved",
+	[Q_PENDING] = "SELECT s.id FROM submissions s JOIN precincts p ON p.id = s.precinct_id"
+	              " WHERE p.county_fips = ?1 AND s.state IN ('received', 'flagged', 'clean')",
+	[Q_FLAGS_DEL] = "DELETE FROM flags WHERE submission = ?1",
+	[Q_FLAG_ADD] = "INSERT INTO flags (submission, rule, severity, message, value,"
+	               " threshold, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[Q_STATE] = "UPDATE submissions SET state = ?2 WHERE id = ?1"
+	            " AND state IN ('received', 'flagged', 'clean')",
+	[Q_TOTAL] = "SELECT total FROM submissions WHERE id = ?1",
+	[Q_PREV_APPROVED] = "SELECT d.submission FROM decisions d JOIN submissions o"
+	                    " ON o.id = d.submission WHERE o.precinct_id = ?1 AND o.id <> ?2"
+	                    " AND d.decision = 'approved' ORDER BY d.at DESC, d.submission DESC"
+	                    " LIMIT 1",
+	[Q_BIN_SUB] = "UPDATE county_share_bins SET n = n - 1 WHERE county_fips = ?1"
+	              " AND candidate = ?2 AND bin = ?3 AND n > 0",
+};
+
+struct wr_scorer {
+	struct wr_store *s;
+	struct wr_contest contest;
+	struct wr_thresholds t;
+	sqlite3_stmt *st[Q_COUNT];
+	long steps;
+	long bins[WR_MAX_CANDIDATES][101];  /* a county's share histograms */
+};
+
+/* What scoring knows about the tally beyond the rules' context. */
+struct tally {
+	int64_t id, precinct, supersedes;
+	char county[8], site[33], source[16], reporter[129], device[129];
+};
+
+long wr_scorer_steps(const struct wr_scorer *sc)
+{
+	return sc->steps;
+}
+
+int wr_scorer_open(struct wr_scorer **out, struct wr_store *s, struct wr_err *err)
+{
+	struct wr_scorer *sc = wr_xcalloc(1, sizeof *sc);
+	int rc;
+
+	sc->s = s;
+	if ((rc = wr_contest_load(s, &sc->contest, err)) != WR_OK ||
+	    (rc = wr_thresholds_load(s, &sc->t, err)) != WR_OK)
+		goto fail;
+	for (int i = 0; i < Q_COUNT; i++)
+		if ((rc = wr_store_prepare(s, &sc->st[i], sql[i], err)) != WR_OK)
+			goto fail;
+	*out = sc;
+	return WR_OK;
+fail:
+	wr_scorer_close(sc);
+	return rc;
+}
+
+void wr_scorer_close(struct wr_scorer *sc)
+{
+	if (!sc)
+		return;
+	for (int i = 0; i < Q_COUNT; i++)
+		sqlite3_finalize(sc->st[i]);
+	free(sc);
+}
+
+/* Steps a statement; a row stays readable until done() resets it. */
+static int step(struct wr_scorer *sc, sqlite3_stmt *st, struct wr_err *err)
+{
+	int rc = sqlite3_step(st);
+
+	sc->steps++;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		sqlite3_reset(st);
+		return wr_store_fail(sc->s, err, "scoring a tally");
+	}
+	return rc == SQLITE_ROW;
+}
+
+static void done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+}
+
+static int exec_done(struct wr_scorer *sc, sqlite3_stmt *st, struct wr_err *err)
+{
+	int rc = step(sc, st, err);
+
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
+static const char *text(sqlite3_stmt *st, int col)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+
+	return t ? (const char *)t : "";
+}
+
+static int load_tally(struct wr_scorer *sc, int64_t id, struct tally *t,
+                      struct wr_rule_ctx *c, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_SUB];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	if ((rc = step(sc, st, err)) == 1) {
+		t->id = id;
+		t->precinct = sqlite3_column_int64(st, 0);
+		snprintf(t->county, sizeof t->county, "%s", text(st, 1));
+		c->registered = sqlite3_column_int64(st, 2);
+		snprintf(t->site, sizeof t->site, "%s", text(st, 3));
+		c->total = sqlite3_column_int64(st, 4);
+		c->reported_at = sqlite3_column_int64(st, 5);
+		snprintf(t->source, sizeof t->source, "%s", text(st, 6));
+		snprintf(t->reporter, sizeof t->reporter, "%s", text(st, 7));
+		snprintf(t->device, sizeof t->device, "%s", text(st, 8));
+		t->supersedes = sqlite3_column_int64(st, 9);
+	}
+	done(st);
+	if (rc == 0)
+		return wr_errf(err, WR_ENOTFOUND, "no matched tally with id %lld", (long long)id);
+	return rc < 0 ? rc : WR_OK;
+}
+
+/* Votes of submission id in contest order; returns its total via out. */
+static int load_votes(struct wr_scorer *sc, int64_t id, int64_t *votes, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_VOTES];
+	int rc;
+
+	memset(votes, 0, sizeof(int64_t) * WR_MAX_CANDIDATES);
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = step(sc, st, err)) == 1) {
+		int i = wr_contest_find(&sc->contest, text(st, 0));
+
+		if (i >= 0)
+			votes[i] = sqlite3_column_int64(st, 1);
+	}
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
+static int load_baselines(struct wr_scorer *sc, const struct tally *t,
+                          struct wr_rule_ctx *c, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_BASE];
+	int rc;
+
+	c->base2016 = c->base2020 = -1;
+	sqlite3_bind_int64(st, 1, t->precinct);
+	while ((rc = step(sc, st, err)) == 1) {
+		if (sqlite3_column_int(st, 0) == 2016)
+			c->base2016 = sqlite3_column_int64(st, 1);
+		else if (sqlite3_column_int(st, 0) == 2020)
+			c->base2020 = sqlite3_column_int64(st, 1);
+	}
+	done(st);
+	if (rc < 0)
+		return rc;
+	st = sc->st[Q_LEADER16];
+	sqlite3_bind_int64(st, 1, t->precinct);
+	rc = step(sc, st, err);
+	c->leader2016_share = rc == 1 && sqlite3_column_type(st, 0) != SQLITE_NULL
+	                      ? sqlite3_column_double(st, 0) : -1;
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
+static int total_of(struct wr_scorer *sc, int64_t id, int64_t *total, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_TOTAL];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	rc = step(sc, st, err);
+	*total = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
+static int load_other(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                      struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_OTHER];
+	int64_t other = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, t->precinct);
+	sqlite3_bind_int64(st, 2, t->id);
+	sqlite3_bind_text(st, 3, t->source, -1, SQLITE_STATIC);
+	if ((rc = step(sc, st, err)) == 1) {
+		other = sqlite3_column_int64(st, 0);
+		snprintf(c->other_source, sizeof c->other_source, "%s", text(st, 1));
+		c->other_total = sqlite3_column_int64(st, 2);
+	}
+	done(st);
+	if (rc < 0)
+		return rc;
+	c->has_other = other != 0;
+	if (t->supersedes) {
+		c->has_prev = 1;
+		if (load_votes(sc, t->supersedes, c->prev_votes, err) != WR_OK ||
+		    total_of(sc, t->supersedes, &c->prev_total, err) != WR_OK)
+			return WR_ESTORE;
+	}
+	return other ? load_votes(sc, other, c->other_votes, err) : WR_OK;
+}
+
+static int count1(struct wr_scorer *sc, int q, const char *key, int64_t key2,
+                  int64_t *out, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[q];
+	int rc;
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+	if (q == Q_WINDOW)
+		sqlite3_bind_int64(st, 2, key2);
+	rc = step(sc, st, err);
+	*out = rc == 1 ? sqlite3_column_int64(st, 0) : 0;
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
+/* Sites only count for app tallies: hotline staff key for every room. */
+static int load_people(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                       struct wr_err *err)
+{
+	int64_t n;
+
+	if (strcmp(t->source, "app") != 0)
+		return WR_OK;
+	if (count1(sc, Q_SITES_REP, t->reporter, 0, &n, err) != WR_OK)
+		return WR_ESTORE;
+	c->reporter_sites = (int)n;
+	if (t->device[0] && count1(sc, Q_SITES_DEV, t->device, 0, &n, err) != WR_OK)
+		return WR_ESTORE;
+	c->device_sites = t->device[0] ? (int)n : 0;
+	return WR_OK;
+}
+
+static int load_site(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                     struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_SITE];
+	int rc;
+
+	if (!t->site[0])
+		return WR_OK;
+	sqlite3_bind_text(st, 1, t->site, -1, SQLITE_STATIC);
+	if ((rc = step(sc, st, err)) == 1) {
+		c->site_precincts = sqlite3_column_int(st, 0);
+		c->site_registered = sqlite3_column_int64(st, 1);
+		c->site_votes = sqlite3_column_int64(st, 2);
+		c->site_base2016 = sqlite3_column_int64(st, 3);
+	}
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
+static void scope(char *out, size_t n, const char *kind, const char *name)
+{
+	snprintf(out, n, "%s:%s", kind, name);
+}
+
+static int load_windows(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                        struct wr_err *err)
+{
+	int64_t w = c->reported_at / WINDOW;
+	int app = !strcmp(t->source, "app");
+	char key[160];
+
+	scope(key, sizeof key, "county", t->county);
+	if (count1(sc, Q_WINDOW, "state", w, &c->window_state, err) ||
+	    count1(sc, Q_WINDOW, key, w, &c->window_county, err))
+		return WR_ESTORE;
+	scope(key, sizeof key, "reporter", t->reporter);
+	if (app && count1(sc, Q_WINDOW, key, w, &c->window_reporter, err))
+		return WR_ESTORE;
+	/* A hotline desk keys for every room; only app devices can burst. */
+	scope(key, sizeof key, "device", t->device);
+	if (app && t->device[0] && count1(sc, Q_WINDOW, key, w, &c->window_device, err))
+		return WR_ESTORE;
+	return WR_OK;
+}
+
+/* Median of a 101-bin histogram of n values, as a bin number. */
+static int median_bin(const long *h, long n)
+{
+	long seen = 0;
+
+	for (int b = 0; b <= 100; b++)
+		if ((seen += h[b]) * 2 >= n)
+			return b;
+	return 100;
+}
+
+static void median_mad(const long *h, long n, double *median, double *mad)
+{
+	long dist[101] = { 0 };
+	int m = median_bin(h, n);
+
+	for (int b = 0; b <= 100; b++)
+		dist[abs(b - m)] += h[b];
+	*median = m / 100.0;
+	*mad = median_bin(dist, n) / 100.0;
+}
+
+static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                       struct wr_err *err)
+{
+	long (*h)[101] = sc->bins;
+	sqlite3_stmt *st = sc->st[Q_COUNTY];
+	int rc;
+
+	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	rc = step(sc, st, err);
+	c->county_approved = rc == 1 ? sqlite3_column_int(st, 0) : 0;
+	done(st);
+	if (rc < 0 || c->county_approved == 0)
+		return rc < 0 ? rc : WR_OK;
+	memset(sc->bins, 0, sizeof sc->bins);
+	st = sc->st[Q_BINS];
+	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	while ((rc = step(sc, st, err)) == 1) {
+		int i = wr_contest_find(&sc->contest, text(st, 0)), b = sqlite3_column_int(st, 1);
+
+		if (i >= 0 && b >= 0 && b <= 100)
+			h[i][b] = sqlite3_column_int64(st, 2);
+	}
+	done(st);
+	for (size_t i = 0; i < c->ncand; i++)
+		median_mad(h[i], c->county_approved, &c->county_median[i], &c->county_mad[i]);
+	return rc < 0 ? rc : WR_OK;
+}
+
+static int load_context(struct wr_scorer *sc, int64_t id, struct tally *t,
+                        struct wr_rule_ctx *c, struct wr_err *err)
+{
+	memset(t, 0, sizeof *t);
+	memset(c, 0, sizeof *c);
+	c->ncand = sc->contest.ncand;
+	for (size_t i = 0; i < c->ncand; i++)
+		c->cand[i] = sc->contest.cand[i].id;
+	c->opens_at = sc->contest.opens_at;
+	if (load_tally(sc, id, t, c, err) || load_votes(sc, id, c->votes, err) ||
+	    load_baselines(sc, t, c, err) || load_other(sc, t, c, err) ||
+	    load_people(sc, t, c, err) || load_site(sc, t, c, err) ||
+	    load_windows(sc, t, c, err) || load_county(sc, t, c, err))
+		return WR_ESTORE;
+	return WR_OK;
+}
+
+static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f, size_t n,
+                       struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_FLAG_ADD];
+	int flagged = 0;
+	char now[32];
+
+	wr_time_format_utc(wr_time_now(), now);
+	sqlite3_bind_int64(sc->st[Q_FLAGS_DEL], 1, id);
+	if (exec_done(sc, sc->st[Q_FLAGS_DEL], err))
+		return WR_ESTORE;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_bind_int64(st, 1, id);
+		sqlite3_bind_text(st, 2, f[i].rule, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, wr_severity_name(f[i].severity), -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, f[i].message, -1, SQLITE_STATIC);
+		sqlite3_bind_double(st, 5, f[i].value);
+		sqlite3_bind_double(st, 6, f[i].threshold);
+		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+		if (exec_done(sc, st, err))
+			return WR_ESTORE;
+		flagged |= f[i].severity >= WR_SEV_WARN;
+	}
+	st = sc->st[Q_STATE];
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, flagged ? "flagged" : "clean", -1, SQLITE_STATIC);
+	return exec_done(sc, st, err);
+}
+
+static int judge(struct wr_scorer *sc, int64_t id, const struct wr_rule_ctx *c,
+                 struct wr_err *err)
+{
+	struct wr_flag flags[MAX_FLAGS];
+	size_t n = wr_rules_run(&sc->t, c, flags, MAX_FLAGS);
+
+	return write_flags(sc, id, flags, n, err);
+}
+
+int wr_scorer_rescore(struct wr_scorer *sc, int64_t id, struct wr_err *err)
+{
+	struct tally t;
+	struct wr_rule_ctx c;
+
+	if (load_context(sc, id, &t, &c, err) != WR_OK)
+		return WR_ESTORE;
+	return judge(sc, id, &c, err);
+}
+
+static int add_window(struct wr_scorer *sc, const char *key, int64_t w, int64_t votes,
+                      struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_WINDOW_ADD];
+
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, w);
+	sqlite3_bind_int64(st, 3, votes);
+	return exec_done(sc, st, err);
+}
+
+/* Counts the tally in its 15-minute windows; the context read them before,
+ * so it is moved on by one too. */
+static int account_windows(struct wr_scorer *sc, const struct tally *t,
+                           struct wr_rule_ctx *c, struct wr_err *err)
+{
+	int64_t w = c->reported_at / WINDOW;
+	char key[160];
+
+	if (add_window(sc, "state", w, c->total, err))
+		return WR_ESTORE;
+	c->window_state++;
+	scope(key, sizeof key, "county", t->county);
+	if (add_window(sc, key, w, c->total, err))
+		return WR_ESTORE;
+	c->window_county++;
+	if (!strcmp(t->source, "app")) {
+		scope(key, sizeof key, "reporter", t->reporter);
+		if (add_window(sc, key, w, c->total, err))
+			return WR_ESTORE;
+		c->window_reporter++;
+		scope(key, sizeof key, "device", t->device);
+		if (t->device[0] && add_window(sc, key, w, c->total, err))
+			return WR_ESTORE;
+		c->window_device += t->device[0] != 0;
+	}
+	return WR_OK;
+}
+
+/* A new precinct adds to its county; a revision replaces its precinct's
+ * previous total. */
+static int account_county(struct wr_scorer *sc, const struct tally *t,
+                          const struct wr_rule_ctx *c, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[t->supersedes ? Q_COUNTY_REVISE : Q_COUNTY_ADD];
+
+	int based = c->base2016 > 0;
+
+	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	if (t->supersedes) {
+		sqlite3_bind_int64(st, 2, c->total - c->prev_total);
+		sqlite3_bind_int64(st, 3, based ? c->total - c->prev_total : 0);
+	} else {
+		sqlite3_bind_int64(st, 2, c->total);
+		sqlite3_bind_int64(st, 3, based ? c->base2016 : 0);
+		sqlite3_bind_int64(st, 4, c->base2020 > 0 ? c->base2020 : 0);
+		sqlite3_bind_int64(st, 5, based ? c->total : 0);
+	}
+	return exec_done(sc, st, err);
+}
+
+int wr_scorer_ingested(struct wr_scorer *sc, int64_t id, struct wr_err *err)
+{
+	struct tally t;
+	struct wr_rule_ctx c;
+
+	if (load_context(sc, id, &t, &c, err) || account_windows(sc, &t, &c, err) ||
+	    account_county(sc, &t, &c, err))
+		return WR_ESTORE;
+	return judge(sc, id, &c, err);
+}
+
+static int rescore_county(struct wr_scorer *sc, const char *county, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_PENDING];
+	int64_t *ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc;
+
+	sqlite3_bind_text(st, 1, county, -1, SQLITE_STATIC);
+	while ((rc = step(sc, st, err)) == 1) {
+		if (n == cap)
+			ids = wr_xrealloc(ids, (cap = cap ? 2 * cap : 64) * sizeof *ids);
+		ids[n++] = sqlite3_column_int64(st, 0);
+	}
+	done(st);
+	for (size_t i = 0; rc == 0 && i < n; i++)
+		rc = wr_scorer_rescore(sc, ids[i], err);
+	free(ids);
+	return rc < 0 ? WR_ESTORE : WR_OK;
+}
+
+/* The county's distribution changes enough to matter when its approved
+ * count reaches the outlier rule's minimum and each time it doubles after:
+ * re-scoring then keeps the total work linear in the night's tallies. */
+static int worth_rescoring(const struct wr_scorer *sc, long approved)
+{
+	const struct wr_rule *r = wr_rule_find("county_outlier");
+	size_t n;
+	long min = (long)sc->t.value[r - wr_rules_table(&n)][wr_rule_param(r, "min_precincts")];
+
+	while (min > 0 && min < approved)
+		min *= 2;
+	return approved == min;
+}
+
+/* Adds (q = Q_BIN_ADD) or takes back (Q_BIN_SUB) one precinct's shares. */
+static int move_bins(struct wr_scorer *sc, int q, const char *county,
+                     const int64_t *votes, int64_t total, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[q];
+
+	for (size_t i = 0; i < sc->contest.ncand && total > 0; i++) {
+		sqlite3_bind_text(st, 1, county, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 3, (int)lround(100.0 * (double)votes[i] / (double)total));
+		if (exec_done(sc, st, err))
+			return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+/* The precinct's earlier approved tally, whose shares a newly approved
+ * revision replaces: 0 when there is none. */
+static int64_t earlier_approved(struct wr_scorer *sc, const struct tally *t,
+                                struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_PREV_APPROVED];
+	int64_t prev = 0;
+	int rc;
+
+	sqlite3_bind_int64(st, 1, t->precinct);
+	sqlite3_bind_int64(st, 2, t->id);
+	rc = step(sc, st, err);
+	if (rc == 1)
+		prev = sqlite3_column_int64(st, 0);
+	done(st);
+	return rc < 0 ? -1 : prev;
+}
+
+static int count_approved(struct wr_scorer *sc, const struct tally *t, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_APPROVED_ADD];
+	long approved;
+	int rc;
+
+	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	rc = step(sc, st, err);
+	approved = rc == 1 ? sqlite3_column_int(st, 0) : 0;
+	done(st);
+	if (rc < 0)
+		return WR_ESTORE;
+	return worth_rescoring(sc, approved) ? rescore_county(sc, t->county, err) : WR_OK;
+}
+
+/* An empty room (total 0) has no shares and does not count as approved:
+ * half a county of them would otherwise drag its median to nothing. */
+int wr_scorer_approved(struct wr_scorer *sc, int64_t id, struct wr_err *err)
+{
+	struct tally t;
+	struct wr_rule_ctx c;
+	int64_t prev, prev_votes[WR_MAX_CANDIDATES], prev_total = 0;
+
+	memset(&c, 0, sizeof c);
+	c.ncand = sc->contest.ncand;
+	if (load_tally(sc, id, &t, &c, err) || load_votes(sc, id, c.votes, err))
+		return WR_ESTORE;
+	if ((prev = earlier_approved(sc, &t, err)) < 0)
+		return WR_ESTORE;
+	if (prev && (load_votes(sc, prev, prev_votes, err) ||
+	             total_of(sc, prev, &prev_total, err) ||
+	             move_bins(sc, Q_BIN_SUB, t.county, prev_votes, prev_total, err)))
+		return WR_ESTORE;
+	if (c.total <= 0)
+		return WR_OK;
+	if (move_bins(sc, Q_BIN_ADD, t.county, c.votes, c.total, err))
+		return WR_ESTORE;
+	return prev && prev_total > 0 ? WR_OK : count_approved(sc, &t, err);
+}
+
+int wr_scorer_gate(struct wr_scorer *sc, const char *county, struct wr_gate *g,
+                   struct wr_err *err)
+{
+	const struct wr_rule *r = wr_rule_find("county_gate");
+	sqlite3_stmt *st = sc->st[Q_COUNTY];
+	size_t n;
+	const double *p = sc->t.value[r - wr_rules_table(&n)];
+	int64_t votes = 0, base = 0;
+	int rc;
+
+	memset(g, 0, sizeof *g);
+	st = sc->st[Q_GATE];
+	sqlite3_bind_text(st, 1, county, -1, SQLITE_STATIC);
+	if ((rc = step(sc, st, err)) == 1) {
+		g->reported = sqlite3_column_int(st, 0);
+		votes = sqlite3_column_int64(st, 1);
+		base = sqlite3_column_int64(st, 2);
+		g->total = sqlite3_column_int(st, 3);
+	}
+	done(st);
+	if (rc < 0)
+		return WR_ESTORE;
+	g->volume_ratio = base > 0 ? (double)votes / (double)base : -1;
+	if (g->total == 0 || (double)g->reported / (double)g->total < p[0]) {
+		snprintf(g->why, sizeof g->why, "waiting: %ld of %ld precincts in, %.0f%% needed",
+		         g->reported, g->total, 100 * p[0]);
+		return WR_OK;
+	}
+	if (g->volume_ratio >= 0 && (g->volume_ratio < p[1] || g->volume_ratio > p[2])) {
+		snprintf(g->why, sizeof g->why, "held: %lld votes are %.2fx the 2016 caucus of "
+		         "the same precincts (%lld); expected %.2f to %.2f", (long long)votes,
+		         g->volume_ratio, (long long)base, p[1], p[2]);
+		return WR_OK;
+	}
+	g->open = 1;
+	snprintf(g->why, sizeof g->why, "open: %ld of %ld precincts in", g->reported, g->total);
+	return WR_OK;
+}
