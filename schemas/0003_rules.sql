@@ -39,6 +39,15 @@ CREATE TABLE county_share_bins (
   PRIMARY KEY (county_fips, candidate, bin)
 ) WITHOUT ROWID;
 
+-- Per county, and statewide under county_fips '*', the votes of approved
+-- tallies per candidate: the pooled shares a room is compared with.
+CREATE TABLE county_votes (
+  county_fips TEXT NOT NULL,
+  candidate   TEXT NOT NULL,
+  votes       INTEGER NOT NULL,
+  PRIMARY KEY (county_fips, candidate)
+) WITHOUT ROWID;
+
 -- Submissions and votes per 15-minute window, per scope: 'state',
 -- 'county:FIPS', 'reporter:NAME', 'device:ID'.
 CREATE TABLE rate_windows (

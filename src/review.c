@@ -494,7 +494,7 @@ static char **candidates(struct wr_review *r, const struct wr_user *u, const cha
 	        "   AND a.user_id = ?2)"
 	        " AND coalesce(s.keyed_by, '') <> ?3 AND s.reporter <> ?3"
 	        " AND (?4 OR NOT " PRIOR_APPROVED_SQL ")"
-	        " AND (?5 IS NULL OR (p.county_fips = ?5 AND " SEVERITY_SQL " = 0))"
+	        " AND (?5 IS NULL OR (p.county_fips = ?5 AND " SEVERITY_SQL " < 2))"
 	        " ORDER BY " SEVERITY_SQL " DESC, s.received_at, s.id LIMIT ?6", err)) {
 		free(ids);
 		return NULL;
@@ -551,23 +551,31 @@ int wr_review_next(struct wr_review *r, const struct wr_user *u,
 	return rc;
 }
 
+/* Bulk approval is for tallies no rule warns about (info is only shown).
+ * Each item is judged as it is now: an approval earlier in the same bulk
+ * may have re-scored the county and flagged it, and then it is left for a
+ * validator to look at. */
 static int bulk_fn(struct wr_review *r, const struct wr_user *u, struct facts *f,
                    void *arg, int64_t now, struct wr_err *err)
 {
+	long *approved = arg;
 	char at[32];
 	int rc = may_act(u, f, now, 0, err);
 
-	(void)arg;
 	if (rc != WR_OK)
 		return rc;
+	if (f->item.severity >= WR_SEV_WARN)
+		return WR_OK;
 	wr_time_format_utc(now, at);
 	if (run(r, "iit", "INSERT INTO approvals (submission, user_id, at) VALUES (?1, ?2, ?3)",
 	        f->item.id, u->id, at) != SQLITE_DONE)
 		return wr_store_fail(r->s, err, "recording an approval");
 	if ((rc = decide(r, u, f, "approved", 0, NULL, now, err)) != WR_OK)
 		return rc;
+	(*approved)++;
 	return audit(r, u, "approve", f, json_pack("{s:b, s:i, s:i, s:s}", "bulk", 1,
-	             "approvals", 1, "needed", 1, "severity", "none"), err);
+	             "approvals", 1, "needed", 1, "severity",
+	             wr_severity_name(f->item.severity)), err);
 }
 
 int wr_review_bulk_approve(struct wr_review *r, const struct wr_user *u,
@@ -584,8 +592,7 @@ int wr_review_bulk_approve(struct wr_review *r, const struct wr_user *u,
 	ids = candidates(r, u, county_fips, 100000, err);
 	rc = ids ? WR_OK : WR_ESTORE;
 	for (size_t i = 0; rc == WR_OK && ids[i]; i++)
-		if ((rc = item_in_txn(r, u, ids[i], bulk_fn, NULL, err)) == WR_OK)
-			(*approved)++;
+		rc = item_in_txn(r, u, ids[i], bulk_fn, approved, err);
 	free_ids(ids);
 	if (rc == WR_OK)
 		rc = wr_store_commit(r->s, err);

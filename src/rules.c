@@ -152,12 +152,12 @@ static int r_super_site(const struct wr_rule_ctx *c, const double *p, struct wr_
 		            (long long)c->site_votes, (long long)c->site_registered);
 	if (c->site_base2016 <= 0)
 		return 0;
-	ratio = (double)c->site_votes / (double)c->site_base2016;
-	if (ratio <= p[0] || c->site_votes - c->site_base2016 < p[1])
+	ratio = (double)c->site_votes_based / (double)c->site_base2016;
+	if (ratio <= p[0] || c->site_votes_based - c->site_base2016 < p[1])
 		return 0;
 	return fire(f, ratio, p[0], "the %d precincts of this room report %lld votes, "
 	            "%.1fx their 2016 caucus (%lld)", c->site_precincts,
-	            (long long)c->site_votes, ratio, (long long)c->site_base2016);
+	            (long long)c->site_votes_based, ratio, (long long)c->site_base2016);
 }
 
 static int r_pre_opening(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
@@ -247,6 +247,38 @@ static int r_county_outlier(const struct wr_rule_ctx *c, const double *p, struct
 	            100 * c->county_median[worst], c->county_approved, worst_z);
 }
 
+/* Each candidate's count against what the approved votes around it predict
+ * for a room of this size: a binomial spread widened by a dispersion
+ * factor, so a slip of one digit shows in a big room and a small room's
+ * noise does not. Pools the county's approved votes, or the state's while
+ * the county has too few. */
+static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	size_t worst = 0;
+	double worst_z = 0, n = (double)c->total;
+
+	if (c->pooled_votes < p[2] || c->total < p[3])
+		return 0;
+	for (size_t i = 0; i < c->ncand; i++) {
+		double q = fmin(fmax(c->pooled_share[i], 0.005), 0.995);
+		double sd = p[1] * sqrt(n * q * (1 - q)) + 1;
+		double z = ((double)c->votes[i] - n * q) / sd;
+
+		if (fabs(z) > fabs(worst_z)) {
+			worst_z = z;
+			worst = i;
+		}
+	}
+	if (fabs(worst_z) < p[0])
+		return 0;
+	return fire(f, worst_z, p[0], "%s has %lld of %lld here (%.0f%%); the %s approved "
+	            "votes give %.0f%%, about %.0f (z %+.1f)", c->cand[worst],
+	            (long long)c->votes[worst], (long long)c->total,
+	            100.0 * (double)c->votes[worst] / n,
+	            c->pooled_statewide ? "state's" : "county's",
+	            100 * c->pooled_share[worst], n * c->pooled_share[worst], worst_z);
+}
+
 /* --- rates --------------------------------------------------------------- */
 
 static int r_burst(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
@@ -308,6 +340,15 @@ static const struct wr_rule table[] = {
 	                          { "mad_floor", 0.03, 0.001, 0.5, "smallest MAD used" },
 	                          { "min_votes", 20, 0, 10000, "only precincts this big" } },
 	  r_county_outlier },
+	{ "pooled_share", WR_SEV_WARN, "a candidate's count far from what the approved "
+	  "votes predict for a room this size", { { "z", 4.0, 1.5, 50, "z-score" },
+	                                          { "dispersion", 2.0, 1.0, 20,
+	                                            "times the binomial spread" },
+	                                          { "min_pooled", 300, 0, 1e9,
+	                                            "approved votes needed to compare" },
+	                                          { "min_votes", 20, 0, 10000,
+	                                            "only precincts this big" } },
+	  r_pooled },
 	{ "conflicting_revision", WR_SEV_WARN, "a revision with other numbers",
 	  { { 0 } }, r_revision },
 	{ "source_disagreement", WR_SEV_HARD, "app and hotline tallies disagree",

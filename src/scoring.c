@@ -15,7 +15,7 @@ enum {
 	Q_SUB, Q_VOTES, Q_BASE, Q_LEADER16, Q_OTHER, Q_SITES_REP, Q_SITES_DEV, Q_SITE,
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
-	Q_PREV_APPROVED, Q_BIN_SUB, Q_COUNT
+	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -35,12 +35,15 @@ static const char *const sql[Q_COUNT] = {
 	                " ON p.id = s.precinct_id WHERE s.reporter = ?1 AND s.source = 'app'",
 	[Q_SITES_DEV] = "SELECT count(DISTINCT p.site_code) FROM submissions s JOIN precincts p"
 	                " ON p.id = s.precinct_id WHERE s.device = ?1 AND s.source = 'app'",
-	[Q_SITE] = "SELECT count(*), sum(p.registered_rep),"
-	           " sum((SELECT s.total FROM submissions s WHERE s.precinct_id = p.id"
-	           "   ORDER BY s.revision DESC LIMIT 1)),"
-	           " sum(CASE WHEN EXISTS (SELECT 1 FROM submissions s WHERE s.precinct_id = p.id)"
-	           "   THEN (SELECT sum(b.votes) FROM baselines b WHERE b.precinct_id = p.id"
-	           "   AND b.year = 2016) END) FROM precincts p WHERE p.site_code = ?1",
+	/* Per precinct of the room: its newest total and its 2016 caucus; the
+	 * room is compared with 2016 only over precincts that have both. */
+	[Q_SITE] = "SELECT count(*), sum(reg), sum(now),"
+	           " sum(CASE WHEN now IS NOT NULL THEN b16 END),"
+	           " sum(CASE WHEN b16 IS NOT NULL THEN now END) FROM"
+	           " (SELECT p.registered_rep reg, (SELECT s.total FROM submissions s"
+	           "   WHERE s.precinct_id = p.id ORDER BY s.revision DESC LIMIT 1) now,"
+	           "   (SELECT sum(b.votes) FROM baselines b WHERE b.precinct_id = p.id"
+	           "   AND b.year = 2016) b16 FROM precincts p WHERE p.site_code = ?1)",
 	[Q_WINDOW_ADD] = "INSERT INTO rate_windows VALUES (?1, ?2, 1, ?3) ON CONFLICT DO"
 	                 " UPDATE SET submissions = submissions + 1, votes = votes + ?3",
 	[Q_WINDOW] = "SELECT submissions FROM rate_windows WHERE scope = ?1 AND window = ?2",
@@ -79,6 +82,10 @@ static const char *const sql[Q_COUNT] = {
 	                    " LIMIT 1",
 	[Q_BIN_SUB] = "UPDATE county_share_bins SET n = n - 1 WHERE county_fips = ?1"
 	              " AND candidate = ?2 AND bin = ?3 AND n > 0",
+	[Q_POOLED] = "SELECT county_fips = '*', candidate, votes FROM county_votes"
+	             " WHERE county_fips IN (?1, '*')",
+	[Q_POOL_ADD] = "INSERT INTO county_votes VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
+	               " SET votes = votes + ?3",
 };
 
 struct wr_scorer {
@@ -319,6 +326,7 @@ static int load_site(struct wr_scorer *sc, const struct tally *t, struct wr_rule
 		c->site_registered = sqlite3_column_int64(st, 1);
 		c->site_votes = sqlite3_column_int64(st, 2);
 		c->site_base2016 = sqlite3_column_int64(st, 3);
+		c->site_votes_based = sqlite3_column_int64(st, 4);
 	}
 	done(st);
 	return rc < 0 ? rc : WR_OK;
@@ -400,6 +408,44 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	return rc < 0 ? rc : WR_OK;
 }
 
+static double param(const struct wr_scorer *sc, const char *rule, const char *name)
+{
+	const struct wr_rule *r = wr_rule_find(rule);
+	size_t n;
+
+	return sc->t.value[r - wr_rules_table(&n)][wr_rule_param(r, name)];
+}
+
+/* The county's approved votes per candidate, or the state's while the
+ * county has fewer than the pooled rule's minimum. */
+static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                       struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_POOLED];
+	int64_t v[2][WR_MAX_CANDIDATES] = { { 0 } }, n[2] = { 0, 0 };
+	int rc, which;
+
+	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	while ((rc = step(sc, st, err)) == 1) {
+		int state = sqlite3_column_int(st, 0), i = wr_contest_find(&sc->contest,
+		                                                           text(st, 1));
+
+		if (i >= 0) {
+			v[state][i] = sqlite3_column_int64(st, 2);
+			n[state] += v[state][i];
+		}
+	}
+	done(st);
+	if (rc < 0)
+		return rc;
+	which = n[0] >= param(sc, "pooled_share", "min_pooled") ? 0 : 1;
+	c->pooled_statewide = which;
+	c->pooled_votes = n[which];
+	for (size_t i = 0; i < c->ncand && n[which] > 0; i++)
+		c->pooled_share[i] = (double)v[which][i] / (double)n[which];
+	return WR_OK;
+}
+
 static int load_context(struct wr_scorer *sc, int64_t id, struct tally *t,
                         struct wr_rule_ctx *c, struct wr_err *err)
 {
@@ -412,7 +458,8 @@ static int load_context(struct wr_scorer *sc, int64_t id, struct tally *t,
 	if (load_tally(sc, id, t, c, err) || load_votes(sc, id, c->votes, err) ||
 	    load_baselines(sc, t, c, err) || load_other(sc, t, c, err) ||
 	    load_people(sc, t, c, err) || load_site(sc, t, c, err) ||
-	    load_windows(sc, t, c, err) || load_county(sc, t, c, err))
+	    load_windows(sc, t, c, err) || load_county(sc, t, c, err) ||
+	    load_pooled(sc, t, c, err))
 		return WR_ESTORE;
 	return WR_OK;
 }
@@ -587,6 +634,24 @@ static int move_bins(struct wr_scorer *sc, int q, const char *county,
 	return WR_OK;
 }
 
+/* Adds sign x the votes to the county's and the state's pooled votes. */
+static int pool(struct wr_scorer *sc, const char *county, const int64_t *votes, int sign,
+                struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_POOL_ADD];
+	const char *scopes[] = { county, "*" };
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sc->contest.ncand; i++) {
+			sqlite3_bind_text(st, 1, scopes[k], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, sign * votes[i]);
+			if (exec_done(sc, st, err))
+				return WR_ESTORE;
+		}
+	return WR_OK;
+}
+
 /* The precinct's earlier approved tally, whose shares a newly approved
  * revision replaces: 0 when there is none. */
 static int64_t earlier_approved(struct wr_scorer *sc, const struct tally *t,
@@ -636,11 +701,13 @@ int wr_scorer_approved(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 		return WR_ESTORE;
 	if (prev && (load_votes(sc, prev, prev_votes, err) ||
 	             total_of(sc, prev, &prev_total, err) ||
-	             move_bins(sc, Q_BIN_SUB, t.county, prev_votes, prev_total, err)))
+	             move_bins(sc, Q_BIN_SUB, t.county, prev_votes, prev_total, err) ||
+	             pool(sc, t.county, prev_votes, -1, err)))
 		return WR_ESTORE;
 	if (c.total <= 0)
 		return WR_OK;
-	if (move_bins(sc, Q_BIN_ADD, t.county, c.votes, c.total, err))
+	if (move_bins(sc, Q_BIN_ADD, t.county, c.votes, c.total, err) ||
+	    pool(sc, t.county, c.votes, 1, err))
 		return WR_ESTORE;
 	return prev && prev_total > 0 ? WR_OK : count_approved(sc, &t, err);
 }

@@ -123,7 +123,7 @@ static void expect(const struct wr_flag *f, enum wr_severity sev, double value,
  * boundary tests fails here. */
 static const char *const tested[] = {
 	"sum_mismatch", "absurd_count", "over_registered", "registered_share",
-	"turnout_2016", "turnout_2020", "leader_share", "county_outlier",
+	"turnout_2016", "turnout_2020", "leader_share", "county_outlier", "pooled_share",
 	"conflicting_revision", "source_disagreement", "outside_site", "super_site",
 	"pre_opening", "burst", "county_rate", "state_rate",
 	"county_gate",  /* no check function: tested through wr_scorer_gate */
@@ -486,11 +486,11 @@ static void test_super_site(void **state)
 	c.site_precincts = 4;
 	c.site_registered = 4000;
 	c.site_base2016 = 100;
-	c.site_votes = 250;                         /* ratio 2.5, +150 */
+	c.site_votes = c.site_votes_based = 250;   /* ratio 2.5, +150 */
 	assert_null(run(&c, "super_site"));
-	c.site_votes = 249;
+	c.site_votes = c.site_votes_based = 249;
 	assert_null(run(&c, "super_site"));
-	c.site_votes = 251;
+	c.site_votes = c.site_votes_based = 251;
 	expect(run(&c, "super_site"), WR_SEV_WARN, 2.51, 2.5,
 	       "the 4 precincts of this room report 251 votes, 2.5x their 2016 caucus "
 	       "(100)");
@@ -499,14 +499,20 @@ static void test_super_site(void **state)
 	c.site_precincts = 4;
 	/* The change, with the ratio well above. */
 	c.site_base2016 = 60;
-	c.site_votes = 159;                         /* 2.65x, +99 */
+	c.site_votes = c.site_votes_based = 159;   /* 2.65x, +99 */
 	assert_null(run(&c, "super_site"));
-	c.site_votes = 160;                         /* +100 */
+	c.site_votes = c.site_votes_based = 160;   /* +100 */
 	expect(run(&c, "super_site"), WR_SEV_WARN, 160.0 / 60.0, 2.5,
 	       "the 4 precincts of this room report 160 votes, 2.7x their 2016 caucus "
 	       "(60)");
-	c.site_votes = 161;
+	c.site_votes = c.site_votes_based = 161;
 	assert_non_null(run(&c, "super_site"));
+	/* Only precincts with a 2016 caucus are compared with it: a new
+	 * precinct's votes do not make the room look swollen. */
+	c.site_votes = 400;
+	c.site_votes_based = 159;
+	assert_null(run(&c, "super_site"));
+	c.site_votes_based = 161;
 	/* Against the room's registered Republicans, strict. */
 	c.site_base2016 = 3000;
 	c.site_votes = 4000;
@@ -531,7 +537,7 @@ static void test_super_site(void **state)
 	/* The ratio at a configured threshold and one ulp either side. */
 	c.site_registered = 4000;
 	c.site_base2016 = 100;
-	c.site_votes = 300;
+	c.site_votes = c.site_votes_based = 300;
 	v = 300.0 / 100.0;
 	wr_thresholds_default(&t);
 	t.value[idx("super_site")][pidx("super_site", "ratio")] = v;
@@ -775,6 +781,33 @@ static void test_leader_share(void **state)
 /* county_outlier: robust z (share - median) / (1.4826 * max(MAD, floor)),
  * z 4 inclusive either way; only once min_precincts 5 are approved
  * (inclusive) and in precincts of min_votes 20 or more (inclusive). */
+/* 100 voters, pooled share 50%: expected 50, spread 2 * sqrt(25) + 1 = 11,
+ * so z = 4 at 94. */
+static void test_pooled_share(void **state)
+{
+	struct wr_rule_ctx c = ctx();
+
+	(void)state;
+	c.ncand = 2;
+	c.pooled_votes = 1000;
+	c.pooled_share[0] = c.pooled_share[1] = 0.5;
+	c.votes[0] = 93;
+	c.votes[1] = 7;
+	assert_null(run(&c, "pooled_share"));
+	c.votes[0] = 94;
+	c.votes[1] = 6;
+	expect(run(&c, "pooled_share"), WR_SEV_WARN, 4.0, 4.0,
+	       "trump has 94 of 100 here (94%); the county's approved votes give 50%, "
+	       "about 50 (z +4.0)");
+	c.pooled_statewide = 1;
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "the state's approved"));
+	c.pooled_votes = 299;                      /* too few approved votes */
+	assert_null(run(&c, "pooled_share"));
+	c.pooled_votes = 300;
+	c.total = 19;                              /* too small a room */
+	assert_null(run(&c, "pooled_share"));
+}
+
 static void test_county_outlier(void **state)
 {
 	struct wr_rule_ctx c = ctx();
@@ -1300,6 +1333,7 @@ int main(void)
 		cmocka_unit_test(test_turnout_2020),
 		cmocka_unit_test(test_leader_share),
 		cmocka_unit_test(test_county_outlier),
+		cmocka_unit_test(test_pooled_share),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_gate_is_not_a_tally_rule),

@@ -1111,13 +1111,14 @@ static void test_linear_iowa_night(void **state)
 		assert_int_equal(reads(&late_first[i]), reads(&early[i]));
 		same_cost("tally", i, &early[i], &late_first[i]);
 		/* Any tally: a bounded number of statements and rows. */
-		bounded("early tally", i, &early[i], 800);
-		bounded("late tally", i, &late_first[i], 800);
-		bounded("last tally", i, &late_last[i], 800);
+		/* A constant ceiling: the pooled shares add ~14 rows a tally. */
+		bounded("early tally", i, &early[i], 1100);
+		bounded("late tally", i, &late_first[i], 1100);
+		bounded("last tally", i, &late_last[i], 1100);
 	}
 	assert_int_equal(reads(&late_ing), reads(&early_ing));
 	same_cost("ingested tally", 9, &early_ing, &late_ing);
-	bounded("ingested last tally", 9, &late_ing_last, 1100);
+	bounded("ingested last tally", 9, &late_ing_last, 1400);
 	/* A fresh revision through intake, scoring and all. */
 	same_cost("fresh revision", 9, &early_rev, &late_rev);
 

@@ -40,8 +40,12 @@ struct wr_rule_ctx {
 	int reporter_sites, device_sites;  /* distinct sites they tallied for */
 	int site_precincts;                /* precincts in the tally's room */
 	int64_t site_votes, site_registered, site_base2016;  /* current tallies */
+	int64_t site_votes_based;          /* of the room's precincts with a 2016 */
 	int64_t window_device, window_reporter;  /* submissions this 15 minutes */
 	int64_t window_county, window_state;
+	double pooled_share[WR_MAX_CANDIDATES];   /* approved votes' shares, in */
+	int64_t pooled_votes;                     /* the county, else statewide */
+	int pooled_statewide;                     /* the county had too few */
 	int county_approved;                      /* precincts approved so far */
 	double county_median[WR_MAX_CANDIDATES];  /* share, over approved */
 	double county_mad[WR_MAX_CANDIDATES];
