@@ -1115,6 +1115,7 @@ static void test_bulk_approve(void **state)
 
 	tally(f, "c1", "19153-001");
 	tally(f, "c2", "19153-002");
+	flag(f, "c2", "info");                    /* info is shown, not a warning */
 	tally(f, "w3", "19153-003");
 	flag(f, "w3", "warn");
 	tally(f, "h4", "19153-004");
@@ -1150,7 +1151,8 @@ static void test_bulk_approve(void **state)
 	                      " json_extract(details, '$.bulk') = 1"), 2);
 	qtext(f, "SELECT group_concat(subject, ',') FROM (SELECT subject FROM audit WHERE"
 	         " action = 'approve' ORDER BY id)", text, sizeof text);
-	assert_string_equal(text, "c1,c2");
+	/* In queue order: the info-flagged tally sorts before the unflagged one. */
+	assert_string_equal(text, "c2,c1");
 	/* Bob's claim on b5 is untouched. */
 	assert_int_equal(q(f, "SELECT count(*) FROM claims c JOIN submissions s ON s.id ="
 	                      " c.submission JOIN users u ON u.id = c.user_id WHERE"
