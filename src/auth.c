@@ -267,12 +267,36 @@ static int count_failure(struct wr_store *s, struct login *l, struct wr_err *err
 	return WR_OK;
 }
 
+static int locked_now(struct wr_store *s, struct wr_user *u, int64_t now)
+{
+	sqlite3_stmt *st;
+	int locked = 0;
+
+	if (sqlite3_prepare_v2(s->db, "SELECT locked_until FROM users WHERE id = ?1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_int64(st, 1, u->id);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		u->locked_until = sqlite3_column_int64(st, 0);
+		locked = u->locked_until > now;
+	}
+	sqlite3_finalize(st);
+	return locked;
+}
+
 static int record_txn(struct wr_store *s, struct wr_audit *a, void *arg, struct wr_err *err)
 {
 	static const char *const why[] = { "ok", "unknown user", "disabled", "locked",
 	                                   "wrong secret" };
 	struct login *l = arg;
+	struct wr_user now_u;
 
+	/* Attempts made in parallel were judged before any of them was
+	 * recorded: a lock one of them set must still hold for the others. */
+	if (l->v == V_OK && wr_auth_refresh(s, &l->user, &now_u, NULL) != WR_OK)
+		l->v = V_DISABLED;
+	else if (l->v == V_OK && locked_now(s, &l->user, l->now))
+		l->v = V_LOCKED;
 	if (l->v == V_OK && run_text(s, "UPDATE users SET failures = 0 WHERE name = ?1",
 	                             l->name, (char *)NULL) != SQLITE_DONE)
 		return wr_store_fail(s, err, "recording a sign-in");
@@ -317,5 +341,31 @@ int wr_auth_login(struct wr_store *s, const char *name, const char *secret,
 	if (l.v != V_OK)
 		return refuse(&l, err);
 	*out = l.user;
+	return WR_OK;
+}
+
+int wr_auth_refresh(struct wr_store *s, const struct wr_user *u, struct wr_user *now_u,
+                    struct wr_err *err)
+{
+	sqlite3_stmt *st;
+	enum wr_role role = u->role;
+	int rc;
+
+	if (wr_store_prepare(s, &st, "SELECT role, disabled FROM users WHERE id = ?1",
+	                     err))
+		return WR_ESTORE;
+	sqlite3_bind_int64(st, 1, u->id);
+	rc = sqlite3_step(st);
+	*now_u = *u;
+	if (rc == SQLITE_ROW && wr_role_parse((const char *)sqlite3_column_text(st, 0),
+	                                      &role, NULL) == WR_OK)
+		now_u->role = role;
+	if (rc == SQLITE_ROW)
+		now_u->disabled = sqlite3_column_int(st, 1);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return wr_store_fail(s, err, "reading a user");
+	if (rc == SQLITE_DONE || now_u->disabled)
+		return wr_errf(err, WR_EAUTH, "user %s is disabled or removed", u->name);
 	return WR_OK;
 }

@@ -38,6 +38,7 @@ struct facts {
 	char keyed_by[129], reporter[129], holder[33];
 	int64_t holder_id, holder_expires;
 	int mine_approved, prior_approved;
+	int64_t total, vote_sum;
 };
 
 int wr_review_open(struct wr_review **out, struct wr_store *s, int64_t lease,
@@ -89,6 +90,8 @@ static void read_facts(sqlite3_stmt *st, const struct wr_user *u, struct facts *
 	f->holder_expires = sqlite3_column_int64(st, 11);
 	text(f->holder, sizeof f->holder, st, 12);
 	f->prior_approved = sqlite3_column_int(st, 13);
+	f->total = sqlite3_column_int64(st, 14);
+	f->vote_sum = sqlite3_column_int64(st, 15);
 	if (f->holder_id == u->id)
 		f->item.claim_expires = f->holder_expires;
 }
@@ -104,7 +107,8 @@ static int load(struct wr_review *r, const struct wr_user *u, const char *sid,
 	        SEVERITY_SQL ", (SELECT count(*) FROM approvals a WHERE a.submission = s.id),"
 	        " (SELECT count(*) FROM approvals a WHERE a.submission = s.id"
 	        "   AND a.user_id = ?2), s.keyed_by, s.reporter, c.user_id, c.expires_at,"
-	        " cu.name, " PRIOR_APPROVED_SQL
+	        " cu.name, " PRIOR_APPROVED_SQL ", s.total,"
+	        " (SELECT coalesce(sum(votes), 0) FROM votes WHERE submission = s.id)"
 	        " FROM submissions s LEFT JOIN precincts p ON p.id = s.precinct_id"
 	        " LEFT JOIN claims c ON c.submission = s.id"
 	        " LEFT JOIN users cu ON cu.id = c.user_id WHERE s.submission_id = ?1", err))
@@ -119,34 +123,6 @@ static int load(struct wr_review *r, const struct wr_user *u, const char *sid,
 		return wr_err_field(err, WR_ENOTFOUND, "submission_id", "no submission \"%s\"",
 		                    sid);
 	return rc == SQLITE_ROW ? WR_OK : wr_store_fail(r->s, err, "reading a submission");
-}
-
-/* The user as the store has them now: a console signed in before its user
- * was disabled or re-roled must not keep deciding. Fills *now_u. */
-static int current_user(struct wr_review *r, const struct wr_user *u,
-                        struct wr_user *now_u, struct wr_err *err)
-{
-	sqlite3_stmt *st;
-	enum wr_role role;
-	int rc;
-
-	if (wr_store_prepare(r->s, &st, "SELECT role, disabled FROM users WHERE id = ?1",
-	                     err))
-		return WR_ESTORE;
-	sqlite3_bind_int64(st, 1, u->id);
-	rc = sqlite3_step(st);
-	*now_u = *u;
-	if (rc == SQLITE_ROW && wr_role_parse((const char *)sqlite3_column_text(st, 0),
-	                                      &role, NULL) == WR_OK)
-		now_u->role = role;
-	if (rc == SQLITE_ROW)
-		now_u->disabled = sqlite3_column_int(st, 1);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return wr_store_fail(r->s, err, "reading a user");
-	if (rc == SQLITE_DONE || now_u->disabled)
-		return wr_errf(err, WR_EAUTH, "user %s is disabled or removed", u->name);
-	return WR_OK;
 }
 
 static int reviewer(const struct wr_user *u, struct wr_err *err)
@@ -197,6 +173,17 @@ static int may_act(const struct wr_user *u, const struct facts *f, int64_t now,
 		return wr_errf(err, WR_EPERM, "%s revises a precinct whose earlier tally was "
 		               "approved; a supervisor must decide it", f->item.submission_id);
 	return WR_OK;
+}
+
+/* Numbers that do not add up never go public, whoever approves: the tally
+ * is rejected for a callback or replaced by a corrected revision. */
+static int adds_up(const struct facts *f, struct wr_err *err)
+{
+	if (f->total == f->vote_sum)
+		return WR_OK;
+	return wr_errf(err, WR_EPERM, "%s: candidate votes add up to %lld but the total "
+	               "says %lld; reject it for a callback instead",
+	               f->item.submission_id, (long long)f->vote_sum, (long long)f->total);
 }
 
 /* Runs sql binding the arguments by type letters: i = int64_t, t = text. */
@@ -285,7 +272,7 @@ static int item_in_txn(struct wr_review *r, const struct wr_user *u, const char 
 {
 	struct wr_user now_u;
 	struct facts f;
-	int rc = current_user(r, u, &now_u, err);
+	int rc = wr_auth_refresh(r->s, u, &now_u, err);
 
 	if (rc == WR_OK)
 		rc = load(r, &now_u, sid, &f, err);
@@ -381,6 +368,8 @@ static int approve_fn(struct wr_review *r, const struct wr_user *u, struct facts
 	char at[32];
 	int n, rc = may_act(u, f, now, 1, err);
 
+	if (rc == WR_OK)
+		rc = adds_up(f, err);
 	if (rc != WR_OK)
 		return rc;
 	if (f->mine_approved)
@@ -458,7 +447,7 @@ static int override_fn(struct wr_review *r, const struct wr_user *u, struct fact
 	if (u->role != WR_ROLE_SUPERVISOR)
 		return wr_errf(err, WR_EPERM, "%s is a %s; only a supervisor may override",
 		               u->name, wr_role_name(u->role));
-	if ((rc = may_act(u, f, now, 0, err)) != WR_OK)
+	if ((rc = may_act(u, f, now, 0, err)) != WR_OK || (rc = adds_up(f, err)) != WR_OK)
 		return rc;
 	if ((rc = decide(r, u, f, "approved", 1, reason, now, err)) != WR_OK)
 		return rc;
@@ -564,7 +553,7 @@ static int bulk_fn(struct wr_review *r, const struct wr_user *u, struct facts *f
 
 	if (rc != WR_OK)
 		return rc;
-	if (f->item.severity >= WR_SEV_WARN)
+	if (f->item.severity >= WR_SEV_WARN || f->total != f->vote_sum)
 		return WR_OK;
 	wr_time_format_utc(now, at);
 	if (run(r, "iit", "INSERT INTO approvals (submission, user_id, at) VALUES (?1, ?2, ?3)",
@@ -618,15 +607,19 @@ int wr_review_release_all(struct wr_review *r, const struct wr_user *u, long *n,
 	                      " submissions s ON s.id = c.submission WHERE c.user_id = ?1"
 	                      " AND c.expires_at > ?2", err);
 	if (rc == WR_OK) {
+		int step;
+
 		sqlite3_bind_int64(st, 1, u->id);
 		sqlite3_bind_int64(st, 2, wr_time_now());
-		while (sqlite3_step(st) == SQLITE_ROW) {
+		while ((step = sqlite3_step(st)) == SQLITE_ROW) {
 			if (k + 1 >= cap)
 				ids = wr_xrealloc(ids, (cap = cap ? cap * 2 : 8) * sizeof *ids);
 			ids[k++] = wr_xstrdup((const char *)sqlite3_column_text(st, 0));
 			ids[k] = NULL;
 		}
 		sqlite3_finalize(st);
+		if (step != SQLITE_DONE)
+			rc = wr_store_fail(r->s, err, "reading claims");
 	}
 	for (size_t i = 0; rc == WR_OK && i < k; i++)
 		if ((rc = item_in_txn(r, u, ids[i], release_fn, NULL, err)) == WR_OK)

@@ -109,6 +109,10 @@ static int load_rule(struct wr_store *s, const char *path, const char *id, json_
 			if (!json_is_string(v) || wr_severity_parse(json_string_value(v), &sev))
 				return wr_errf(err, WR_EINVAL, "%s: rules.%s.severity: expected info, "
 				               "warn, hard or off", path, id);
+			if (r->floor && (sev == WR_SEV_OFF || sev < r->floor))
+				return wr_errf(err, WR_EINVAL, "%s: rules.%s.severity: \"%s\" is "
+				               "refused: an integrity rule stays %s", path, id,
+				               json_string_value(v), wr_severity_name(r->floor));
 			if (store_value(s, "INSERT INTO rule_severity VALUES (?1, ?2)", id, NULL, 0,
 			                json_string_value(v), err))
 				return WR_ESTORE;

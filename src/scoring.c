@@ -65,8 +65,8 @@ static const char *const sql[Q_COUNT] = {
 	[Q_BINS] = "SELECT candidate, bin, n FROM county_share_bins WHERE county_fips = ?1",
 	[Q_BIN_ADD] = "INSERT INTO county_share_bins VALUES (?1, ?2, ?3, 1) ON CONFLICT DO"
 	              " UPDATE SET n = n + 1",
-	[Q_APPROVED_ADD] = "INSERT INTO county_stats (county_fips, approved) VALUES (?1, 1)"
-	                   " ON CONFLICT DO UPDATE SET approved = approved + 1"
+	[Q_APPROVED_ADD] = "INSERT INTO county_stats (county_fips, approved) VALUES (?1, ?2)"
+	                   " ON CONFLICT DO UPDATE SET approved = approved + ?2"
 	                   " RETURNING approved",
 	[Q_PENDING] = "SELECT s.id FROM submissions s JOIN precincts p ON p.id = s.precinct_id"
 	              " WHERE p.county_fips = ?1 AND s.state IN ('received', 'flagged', 'clean')",
@@ -76,10 +76,11 @@ static const char *const sql[Q_COUNT] = {
 	[Q_STATE] = "UPDATE submissions SET state = ?2 WHERE id = ?1"
 	            " AND state IN ('received', 'flagged', 'clean')",
 	[Q_TOTAL] = "SELECT total FROM submissions WHERE id = ?1",
+	/* Revision order, not decision time: clocks of different consoles
+	 * agree only to the second. */
 	[Q_PREV_APPROVED] = "SELECT d.submission FROM decisions d JOIN submissions o"
 	                    " ON o.id = d.submission WHERE o.precinct_id = ?1 AND o.id <> ?2"
-	                    " AND d.decision = 'approved' ORDER BY d.at DESC, d.submission DESC"
-	                    " LIMIT 1",
+	                    " AND d.decision = 'approved' ORDER BY o.revision DESC LIMIT 1",
 	[Q_BIN_SUB] = "UPDATE county_share_bins SET n = n - 1 WHERE county_fips = ?1"
 	              " AND candidate = ?2 AND bin = ?3 AND n > 0",
 	[Q_POOLED] = "SELECT county_fips = '*', candidate, votes FROM county_votes"
@@ -623,7 +624,13 @@ static int move_bins(struct wr_scorer *sc, int q, const char *county,
                      const int64_t *votes, int64_t total, struct wr_err *err)
 {
 	sqlite3_stmt *st = sc->st[q];
+	int64_t all = 0;
 
+	/* Shares of what was counted: a total below the votes' sum cannot push
+	 * a share past 100%. */
+	for (size_t i = 0; i < sc->contest.ncand; i++)
+		all += votes[i];
+	total = all > total ? all : total;
 	for (size_t i = 0; i < sc->contest.ncand && total > 0; i++) {
 		sqlite3_bind_text(st, 1, county, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
@@ -670,19 +677,26 @@ static int64_t earlier_approved(struct wr_scorer *sc, const struct tally *t,
 	return rc < 0 ? -1 : prev;
 }
 
-static int count_approved(struct wr_scorer *sc, const struct tally *t, struct wr_err *err)
+/* Moves the county's approved count by delta (-1, 0 or +1); a rise to a
+ * threshold re-scores the county's pending tallies. */
+static int count_approved(struct wr_scorer *sc, const struct tally *t, int delta,
+                          struct wr_err *err)
 {
 	sqlite3_stmt *st = sc->st[Q_APPROVED_ADD];
 	long approved;
 	int rc;
 
+	if (delta == 0)
+		return WR_OK;
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 2, delta);
 	rc = step(sc, st, err);
 	approved = rc == 1 ? sqlite3_column_int(st, 0) : 0;
 	done(st);
 	if (rc < 0)
 		return WR_ESTORE;
-	return worth_rescoring(sc, approved) ? rescore_county(sc, t->county, err) : WR_OK;
+	return delta > 0 && worth_rescoring(sc, approved) ? rescore_county(sc, t->county, err)
+	                                                  : WR_OK;
 }
 
 /* An empty room (total 0) has no shares and does not count as approved:
@@ -704,12 +718,12 @@ int wr_scorer_approved(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 	             move_bins(sc, Q_BIN_SUB, t.county, prev_votes, prev_total, err) ||
 	             pool(sc, t.county, prev_votes, -1, err)))
 		return WR_ESTORE;
-	if (c.total <= 0)
-		return WR_OK;
-	if (move_bins(sc, Q_BIN_ADD, t.county, c.votes, c.total, err) ||
-	    pool(sc, t.county, c.votes, 1, err))
+	if (c.total > 0 && (move_bins(sc, Q_BIN_ADD, t.county, c.votes, c.total, err) ||
+	                    pool(sc, t.county, c.votes, 1, err)))
 		return WR_ESTORE;
-	return prev && prev_total > 0 ? WR_OK : count_approved(sc, &t, err);
+	/* The count is of precincts with shares: +1 when one gains them, -1
+	 * when a revision of nothing replaces one that had them. */
+	return count_approved(sc, &t, (c.total > 0) - (prev && prev_total > 0), err);
 }
 
 int wr_scorer_gate(struct wr_scorer *sc, const char *county, struct wr_gate *g,

@@ -211,12 +211,16 @@ int wr_unmatched_resolve(struct wr_store *s, const struct wr_user *u, const char
 {
 	int learned = 0, rc;
 
-	if (u->role != WR_ROLE_VALIDATOR && u->role != WR_ROLE_SUPERVISOR)
-		return wr_errf(err, WR_EPERM, "%s is a %s; only validators and supervisors "
-		               "resolve unmatched tallies", u->name, wr_role_name(u->role));
+	struct wr_user now_u;
+
 	if (wr_store_begin(s, err) != WR_OK)
 		return WR_ESTORE;
-	rc = resolve_txn(s, u, sid, code, &learned, err);
+	rc = wr_auth_refresh(s, u, &now_u, err);
+	if (rc == WR_OK && now_u.role != WR_ROLE_VALIDATOR && now_u.role != WR_ROLE_SUPERVISOR)
+		rc = wr_errf(err, WR_EPERM, "%s is a %s; only validators and supervisors "
+		             "resolve unmatched tallies", u->name, wr_role_name(now_u.role));
+	if (rc == WR_OK)
+		rc = resolve_txn(s, &now_u, sid, code, &learned, err);
 	if (rc == WR_OK)
 		rc = wr_store_commit(s, err);
 	if (rc != WR_OK)

@@ -1105,6 +1105,28 @@ static void test_revision_of_approved(void **state)
 	assert_int_equal(wr_review_approve(f->r, &f->bob, "q2", NULL, &err), WR_OK);
 }
 
+/* Numbers that do not add up never go public: not by two approvals, not by
+ * a supervisor's override, not in bulk; a rejection sends them back. */
+static void test_sum_mismatch_never_approved(void **state)
+{
+	struct fx *f = *state;
+	struct wr_err err;
+	long n = -1;
+
+	tally(f, "s1", "19153-002");
+	exec_sql(&f->t.s, "UPDATE submissions SET total = total + 5 WHERE submission_id = 's1'");
+	assert_int_equal(wr_review_claim(f->r, &f->alice, "s1", NULL, &err), WR_OK);
+	assert_refused(f, WR_EPERM, wr_review_approve(f->r, &f->alice, "s1", NULL, &err));
+	assert_non_null(strstr(err.msg, "add up to"));
+	assert_int_equal(wr_review_release(f->r, &f->alice, "s1", &err), WR_OK);
+	assert_refused(f, WR_EPERM, wr_review_override(f->r, &f->sam, "s1", "looks fine", &err));
+	assert_int_equal(wr_review_bulk_approve(f->r, &f->bob, "19153", &n, &err), WR_OK);
+	assert_int_equal(n, 0);
+	assert_int_equal(wr_review_claim(f->r, &f->alice, "s1", NULL, &err), WR_OK);
+	assert_int_equal(wr_review_reject(f->r, &f->alice, "s1", "total off by 5", &err), WR_OK);
+	assert_state(f, "s1", "rejected");
+}
+
 static void test_bulk_approve(void **state)
 {
 	struct fx *f = *state;
@@ -1252,6 +1274,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_states, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_own_tally, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_revision_of_approved, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_sum_mismatch_never_approved, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bulk_approve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disable_releases_claims, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_disabled_user_cannot_review, setup, teardown),

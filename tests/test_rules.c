@@ -1101,7 +1101,7 @@ static void test_rules_file_good(void **state)
 	assert_true(tval(&t, "burst", "per_window") == 4);       /* default */
 	assert_int_equal(t.severity[idx("county_rate")], WR_SEV_WARN);
 	assert_int_equal(t.severity[idx("burst")], WR_SEV_OFF);
-	assert_int_equal(t.severity[idx("pre_opening")], WR_SEV_INFO);
+	assert_int_equal(t.severity[idx("outside_site")], WR_SEV_INFO);
 	assert_int_equal(t.severity[idx("sum_mismatch")], WR_SEV_HARD);  /* default */
 
 	/* A second file replaces the first whole: what it leaves out is the
@@ -1217,6 +1217,13 @@ static void test_rules_file_bad_severity(void **state)
 	        (const char *[]){ "rules.burst.severity", "info, warn, hard or off", NULL });
 	refused(r, "{\"rules\": {\"burst\": {\"severity\": \"Warn\"}}}",
 	        (const char *[]){ "rules.burst.severity", NULL });
+	/* Integrity rules cannot be lowered or switched off. */
+	refused(r, "{\"rules\": {\"sum_mismatch\": {\"severity\": \"off\"}}}",
+	        (const char *[]){ "rules.sum_mismatch.severity", "stays hard", NULL });
+	refused(r, "{\"rules\": {\"over_registered\": {\"severity\": \"warn\"}}}",
+	        (const char *[]){ "rules.over_registered.severity", "stays hard", NULL });
+	refused(r, "{\"rules\": {\"pre_opening\": {\"severity\": \"info\"}}}",
+	        (const char *[]){ "rules.pre_opening.severity", "stays hard", NULL });
 }
 
 static void test_rules_file_not_an_object(void **state)

@@ -547,28 +547,26 @@ static void test_severity_from_rules_file(void **state)
 {
 	struct fx *f = *state;
 
-	with_rules(f, "{\"rules\": {\"sum_mismatch\": {\"severity\": \"off\"},"
-	              " \"over_registered\": {\"severity\": \"info\"},"
-	              " \"pre_opening\": {\"severity\": \"warn\"},"
-	              " \"absurd_count\": {\"max_votes\": 1000}}}");
+	/* Thresholds and ordinary severities come from the file; the integrity
+	 * rules keep their floor (hard), which the file cannot lower. */
+	with_rules(f, "{\"rules\": {\"absurd_count\": {\"max_votes\": 1000},"
+	              " \"registered_share\": {\"severity\": \"hard\"}}}");
 	put(f, (struct tl){ .sid = "a1", .pct = "19101-005", .v = { 60, 30, 10 }, .off = 5 });
-	assert_string_equal(state_of(f, "a1"), "clean");
-	assert_int_equal(nflags(f, "a1", NULL), 0);
-	/* No baselines in 19101-010 and a room of its own: over_registered
-	 * (now info) and absurd_count (now at 1000) are the only rules. */
+	assert_string_equal(state_of(f, "a1"), "flagged");
+	assert_int_equal(nflags(f, "a1", "sum_mismatch"), 1);
+	/* No baselines in 19101-010 and a room of its own. */
 	put(f, (struct tl){ .sid = "a2", .pct = "19101-010", .v = { 500, 300, 201 } });
 	assert_int_equal(nflags(f, "a2", NULL), 2);
-	expect_flag(f, "a2", "over_registered", "info", 1001, 1000,
+	expect_flag(f, "a2", "over_registered", "hard", 1001, 1000,
 	            "turnout 1001 is more than the 1000 Republicans registered in the "
 	            "precinct (100%)");
 	expect_flag(f, "a2", "absurd_count", "hard", 1001, 1000,
 	            "1001 votes in one precinct is beyond any caucus room (limit 1000)");
 	assert_string_equal(state_of(f, "a2"), "flagged");
-	put(f, (struct tl){ .sid = "a5", .pct = "19101-006", .at = "18:00:00",
-	                    .v = { 60, 30, 10 } });
-	assert_string_equal(state_of(f, "a5"), "flagged");
-	expect_flag(f, "a5", "pre_opening", "warn", 3600, 0,
-	            "reported 60 minutes before the caucus opened: test data, not a result");
+	put(f, (struct tl){ .sid = "a3", .pct = "19101-006", .v = { 500, 200, 100 } });
+	expect_flag(f, "a3", "registered_share", "hard", 0.8, 0.7,
+	            "turnout 800 is 80% of the 1000 registered Republicans; above 70% is "
+	            "implausible for a caucus");
 }
 
 /* --- county aggregates ---------------------------------------------------------- */

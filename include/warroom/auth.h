@@ -40,4 +40,10 @@ int wr_user_list(struct wr_store *s, struct wr_user **out, size_t *n, struct wr_
 int wr_auth_login(struct wr_store *s, const char *name, const char *secret,
                   struct wr_user *out, struct wr_err *err);
 
+/* The user as the store has them now (role, disabled), so a console that
+ * signed in before its user was disabled or re-roled stops acting.
+ * WR_EAUTH when the user is disabled or gone. */
+int wr_auth_refresh(struct wr_store *s, const struct wr_user *u, struct wr_user *now_u,
+                    struct wr_err *err);
+
 #endif

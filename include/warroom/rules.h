@@ -66,6 +66,9 @@ struct wr_rule {
 	const char *description;
 	struct wr_param params[WR_RULE_PARAMS];
 	wr_rule_fn check;
+	/* The least a rules file may set: integrity rules stay hard, so no file
+	 * can let numbers that do not add up through on one approval. */
+	enum wr_severity floor;
 };
 
 /* The rule table, in the order rules run. */
