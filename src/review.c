@@ -361,11 +361,22 @@ int wr_review_release(struct wr_review *r, const struct wr_user *u, const char *
 	return with_item(r, u, sid, release_fn, NULL, err);
 }
 
+static int record_approval(struct wr_review *r, const struct wr_user *u,
+                           const struct facts *f, int64_t now, struct wr_err *err)
+{
+	char at[32];
+
+	wr_time_format_utc(now, at);
+	if (run(r, "iit", "INSERT INTO approvals (submission, user_id, at) VALUES (?1, ?2, ?3)",
+	        f->item.id, u->id, at) != SQLITE_DONE)
+		return wr_store_fail(r->s, err, "recording an approval");
+	return WR_OK;
+}
+
 static int approve_fn(struct wr_review *r, const struct wr_user *u, struct facts *f,
                       void *arg, int64_t now, struct wr_err *err)
 {
 	enum wr_approval *result = arg;
-	char at[32];
 	int n, rc = may_act(u, f, now, 1, err);
 
 	if (rc == WR_OK)
@@ -375,10 +386,8 @@ static int approve_fn(struct wr_review *r, const struct wr_user *u, struct facts
 	if (f->mine_approved)
 		return wr_errf(err, WR_EPERM, "%s approved %s already; a second validator "
 		               "must", u->name, f->item.submission_id);
-	wr_time_format_utc(now, at);
-	if (run(r, "iit", "INSERT INTO approvals (submission, user_id, at) VALUES (?1, ?2, ?3)",
-	        f->item.id, u->id, at) != SQLITE_DONE)
-		return wr_store_fail(r->s, err, "recording an approval");
+	if (record_approval(r, u, f, now, err) != WR_OK)
+		return WR_ESTORE;
 	n = f->item.approvals + 1;
 	*result = f->item.severity == WR_SEV_HARD && n < 2 ? WR_NEEDS_SECOND : WR_APPROVED;
 	rc = *result == WR_APPROVED ? decide(r, u, f, "approved", 0, NULL, now, err)
@@ -548,17 +557,14 @@ static int bulk_fn(struct wr_review *r, const struct wr_user *u, struct facts *f
                    void *arg, int64_t now, struct wr_err *err)
 {
 	long *approved = arg;
-	char at[32];
 	int rc = may_act(u, f, now, 0, err);
 
 	if (rc != WR_OK)
 		return rc;
 	if (f->item.severity >= WR_SEV_WARN || f->total != f->vote_sum)
 		return WR_OK;
-	wr_time_format_utc(now, at);
-	if (run(r, "iit", "INSERT INTO approvals (submission, user_id, at) VALUES (?1, ?2, ?3)",
-	        f->item.id, u->id, at) != SQLITE_DONE)
-		return wr_store_fail(r->s, err, "recording an approval");
+	if (record_approval(r, u, f, now, err) != WR_OK)
+		return WR_ESTORE;
 	if ((rc = decide(r, u, f, "approved", 0, NULL, now, err)) != WR_OK)
 		return rc;
 	(*approved)++;

@@ -38,6 +38,12 @@ extern const struct wr_cmd wr_cmd_evaluate;
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);
 
+/* Parses --db PATH and --json, the options most commands share. Returns
+ * the index of the first operand, or a negative number after printing the
+ * command's usage. */
+int cmd_db_json(int argc, char **argv, const struct wr_cmd *cmd, const char **db,
+                int *json);
+
 /* The exit code for a core function's result, after printing its message. */
 int cmd_exit(int rc, const struct wr_err *err);
 

@@ -1,3 +1,4 @@
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +102,27 @@ const char *cmd_local_actor(void)
 
 	snprintf(actor, sizeof actor, "local:%s", who && *who ? who : "unknown");
 	return actor;
+}
+
+int cmd_db_json(int argc, char **argv, const struct wr_cmd *cmd, const char **db,
+                int *json)
+{
+	static const struct option opts[] = {
+		{ "db", required_argument, NULL, 'd' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	*db = NULL;
+	*json = 0;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'd')
+			*db = optarg;
+		else if (c == 'j')
+			*json = 1;
+		else
+			return -cmd_usage(cmd);
+	}
+	return optind;
 }

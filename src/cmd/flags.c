@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -22,26 +21,15 @@ static void print_text(json_t *flags)
 
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
+	const char *db;
 	struct wr_store s;
 	struct wr_err err;
 	json_t *flags;
-	int c, json = 0, rc;
+	int json, rc, first;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'j')
-			json = 1;
-		else
-			return cmd_usage(&wr_cmd_flags);
-	}
-	if (optind != argc)
+	if ((first = cmd_db_json(argc, argv, &wr_cmd_flags, &db, &json)) < 0)
+		return -first;
+	if (first != argc)
 		return cmd_usage(&wr_cmd_flags);
 	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
 		return rc;

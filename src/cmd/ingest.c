@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 
 #include "cmd.h"
@@ -50,28 +49,17 @@ static int ingest(struct wr_store *s, int argc, char **argv, int json)
 
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
+	const char *db;
 	struct wr_store s;
-	int c, json = 0, rc;
+	int json, rc, first;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'j')
-			json = 1;
-		else
-			return cmd_usage(&wr_cmd_ingest);
-	}
-	if (optind == argc)
+	if ((first = cmd_db_json(argc, argv, &wr_cmd_ingest, &db, &json)) < 0)
+		return -first;
+	if (first == argc)
 		return cmd_usage(&wr_cmd_ingest);
 	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
 		return rc;
-	rc = ingest(&s, argc - optind, argv + optind, json);
+	rc = ingest(&s, argc - first, argv + first, json);
 	wr_store_close(&s);
 	return rc;
 }

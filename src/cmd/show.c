@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,30 +88,19 @@ static void print_text(json_t *t)
 
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
+	const char *db;
 	struct wr_store s;
 	struct wr_err err;
 	json_t *t;
-	int c, json = 0, rc;
+	int json, rc, first;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'j')
-			json = 1;
-		else
-			return cmd_usage(&wr_cmd_show);
-	}
-	if (optind + 1 != argc)
+	if ((first = cmd_db_json(argc, argv, &wr_cmd_show, &db, &json)) < 0)
+		return -first;
+	if (first + 1 != argc)
 		return cmd_usage(&wr_cmd_show);
 	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
 		return rc;
-	rc = wr_detail_tally(&s, argv[optind], &t, &err);
+	rc = wr_detail_tally(&s, argv[first], &t, &err);
 	wr_store_close(&s);
 	if (rc != WR_OK)
 		return cmd_exit(rc, &err);

@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -89,27 +88,16 @@ static struct wr_gate *read_gates(struct wr_store *s, const struct wr_status *st
 
 static int run(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "db", required_argument, NULL, 'd' },
-		{ "json", no_argument, NULL, 'j' },
-		{ NULL, 0, NULL, 0 },
-	};
-	const char *db = NULL;
+	const char *db;
 	struct wr_store s;
 	struct wr_status st;
 	struct wr_gate *gates;
 	struct wr_err err;
-	int c, json = 0, rc;
+	int json, rc, first;
 
-	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-		if (c == 'd')
-			db = optarg;
-		else if (c == 'j')
-			json = 1;
-		else
-			return cmd_usage(&wr_cmd_status);
-	}
-	if (optind != argc)
+	if ((first = cmd_db_json(argc, argv, &wr_cmd_status, &db, &json)) < 0)
+		return -first;
+	if (first != argc)
 		return cmd_usage(&wr_cmd_status);
 	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
 		return rc;
