@@ -25,7 +25,11 @@ CREATE TABLE county_stats (
   votes_based   INTEGER NOT NULL DEFAULT 0,  -- of precincts with a 2016 baseline
   base2016      INTEGER NOT NULL DEFAULT 0,
   base2020      INTEGER NOT NULL DEFAULT 0,
-  approved      INTEGER NOT NULL DEFAULT 0
+  approved      INTEGER NOT NULL DEFAULT 0,
+  -- approved tallies of precincts with a 2016 caucus: the county's turnout
+  -- tonight as a ratio of 2016, for judging one precinct's turnout
+  approved_votes INTEGER NOT NULL DEFAULT 0,
+  approved_base  INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
 -- Per county and candidate, how many approved precincts gave the candidate

@@ -204,6 +204,27 @@ static int r_turnout20(const struct wr_rule_ctx *c, const double *p, struct wr_f
 	return turnout_vs(c, c->base2020, 2020, p, f);
 }
 
+/* Turnout against what the county's approved precincts show tonight,
+ * relative to 2016: a year running at 0.6x of 2016 makes a precinct at
+ * 1.5x stand out, where fixed bounds on the 2016 ratio would not. */
+static int r_turnout_county(const struct wr_rule_ctx *c, const double *p,
+                            struct wr_flag *f)
+{
+	double county, expected, rel;
+
+	if (c->base2016 <= 0 || c->county_base < p[3] || c->county_votes <= 0)
+		return 0;
+	county = (double)c->county_votes / (double)c->county_base;
+	expected = county * (double)c->base2016;
+	rel = (double)c->total / expected;
+	if (fabs((double)c->total - expected) < p[2] || (rel < p[0] && rel > p[1]))
+		return 0;
+	return fire(f, rel, rel >= p[0] ? p[0] : p[1], "turnout %lld is %.2fx what the "
+	            "county's approved precincts predict (%.0f: %.2fx its 2016 caucus of "
+	            "%lld)", (long long)c->total, rel, expected, county,
+	            (long long)c->base2016);
+}
+
 static int r_leader(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
 {
 	size_t i = leader(c->votes, c->ncand);
@@ -331,6 +352,13 @@ static const struct wr_rule table[] = {
 	  { { "ratio", 12, 1.1, 100, "times 2020, and above" },
 	    { "low", 0.6, 0.01, 0.99, "times 2020, and below" },
 	    { "change", 60, 0, 100000, "votes of change at least" } }, r_turnout20, WR_SEV_NONE },
+	{ "turnout_county", WR_SEV_WARN, "turnout far from what the county's approved "
+	  "precincts show tonight", { { "high", 1.35, 1.05, 20, "times the prediction, and above" },
+	                              { "low", 0.7, 0.01, 0.95, "times it, and below" },
+	                              { "change", 8, 0, 100000, "votes from it at least" },
+	                              { "min_base", 300, 0, 1e9,
+	                                "2016 votes of approved precincts needed" } },
+	  r_turnout_county, WR_SEV_NONE },
 	{ "leader_share", WR_SEV_WARN, "leading candidate's share far from the 2016 "
 	  "leader's", { { "points", 50, 5, 100, "percentage points" },
 	                { "min_votes", 20, 0, 10000, "only precincts this big" } },

@@ -15,7 +15,7 @@ enum {
 	Q_SUB, Q_VOTES, Q_BASE, Q_LEADER16, Q_OTHER, Q_SITES_REP, Q_SITES_DEV, Q_SITE,
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
-	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_COUNT
+	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -56,7 +56,8 @@ static const char *const sql[Q_COUNT] = {
 	                 " base2016 = base2016 + ?3, base2020 = base2020 + ?4",
 	[Q_COUNTY_REVISE] = "UPDATE county_stats SET votes = votes + ?2,"
 	                    " votes_based = votes_based + ?3 WHERE county_fips = ?1",
-	[Q_COUNTY] = "SELECT approved FROM county_stats WHERE county_fips = ?1",
+	[Q_COUNTY] = "SELECT approved, approved_votes, approved_base FROM county_stats"
+	             " WHERE county_fips = ?1",
 	/* Only the gate counts the county's precincts: scoring must not, or a
 	 * tally would cost more in a bigger county. */
 	[Q_GATE] = "SELECT c.reported, c.votes_based, c.base2016,"
@@ -83,6 +84,10 @@ static const char *const sql[Q_COUNT] = {
 	                    " AND d.decision = 'approved' ORDER BY o.revision DESC LIMIT 1",
 	[Q_BIN_SUB] = "UPDATE county_share_bins SET n = n - 1 WHERE county_fips = ?1"
 	              " AND candidate = ?2 AND bin = ?3 AND n > 0",
+	[Q_TURNOUT_ADD] = "INSERT INTO county_stats (county_fips, approved_votes,"
+	                  " approved_base) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET"
+	                  " approved_votes = approved_votes + ?2,"
+	                  " approved_base = approved_base + ?3",
 	[Q_POOLED] = "SELECT county_fips = '*', candidate, votes FROM county_votes"
 	             " WHERE county_fips IN (?1, '*')",
 	[Q_POOL_ADD] = "INSERT INTO county_votes VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
@@ -391,6 +396,8 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
 	rc = step(sc, st, err);
 	c->county_approved = rc == 1 ? sqlite3_column_int(st, 0) : 0;
+	c->county_votes = rc == 1 ? sqlite3_column_int64(st, 1) : 0;
+	c->county_base = rc == 1 ? sqlite3_column_int64(st, 2) : 0;
 	done(st);
 	if (rc < 0 || c->county_approved == 0)
 		return rc < 0 ? rc : WR_OK;
@@ -659,6 +666,25 @@ static int pool(struct wr_scorer *sc, const char *county, const int64_t *votes, 
 	return WR_OK;
 }
 
+/* Adds sign x a tally to its county's approved turnout, when its precinct
+ * has a 2016 caucus to compare with. */
+static int approved_turnout(struct wr_scorer *sc, const struct tally *t, int64_t total,
+                            int sign, struct wr_err *err)
+{
+	struct wr_rule_ctx b;
+	sqlite3_stmt *st = sc->st[Q_TURNOUT_ADD];
+
+	memset(&b, 0, sizeof b);
+	if (load_baselines(sc, t, &b, err) != WR_OK)
+		return WR_ESTORE;
+	if (b.base2016 <= 0)
+		return WR_OK;
+	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sign * total);
+	sqlite3_bind_int64(st, 3, sign * b.base2016);
+	return exec_done(sc, st, err);
+}
+
 /* The precinct's earlier approved tally, whose shares a newly approved
  * revision replaces: 0 when there is none. */
 static int64_t earlier_approved(struct wr_scorer *sc, const struct tally *t,
@@ -716,7 +742,10 @@ int wr_scorer_approved(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 	if (prev && (load_votes(sc, prev, prev_votes, err) ||
 	             total_of(sc, prev, &prev_total, err) ||
 	             move_bins(sc, Q_BIN_SUB, t.county, prev_votes, prev_total, err) ||
-	             pool(sc, t.county, prev_votes, -1, err)))
+	             pool(sc, t.county, prev_votes, -1, err) ||
+	             approved_turnout(sc, &t, prev_total, -1, err)))
+		return WR_ESTORE;
+	if (approved_turnout(sc, &t, c.total, 1, err))
 		return WR_ESTORE;
 	if (c.total > 0 && (move_bins(sc, Q_BIN_ADD, t.county, c.votes, c.total, err) ||
 	                    pool(sc, t.county, c.votes, 1, err)))

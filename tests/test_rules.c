@@ -123,7 +123,7 @@ static void expect(const struct wr_flag *f, enum wr_severity sev, double value,
  * boundary tests fails here. */
 static const char *const tested[] = {
 	"sum_mismatch", "absurd_count", "over_registered", "registered_share",
-	"turnout_2016", "turnout_2020", "leader_share", "county_outlier", "pooled_share",
+	"turnout_2016", "turnout_2020", "turnout_county", "leader_share", "county_outlier", "pooled_share",
 	"conflicting_revision", "source_disagreement", "outside_site", "super_site",
 	"pre_opening", "burst", "county_rate", "state_rate",
 	"county_gate",  /* no check function: tested through wr_scorer_gate */
@@ -781,6 +781,41 @@ static void test_leader_share(void **state)
 /* county_outlier: robust z (share - median) / (1.4826 * max(MAD, floor)),
  * z 4 inclusive either way; only once min_precincts 5 are approved
  * (inclusive) and in precincts of min_votes 20 or more (inclusive). */
+/* The county runs at 0.5x of 2016 tonight, so a precinct with 100 in 2016
+ * is expected at 50: 68 (1.36x) is out, 67 is not; 35 (0.7x) is out, 36
+ * is not; a small precinct needs a change of 8 votes. */
+static void test_turnout_county(void **state)
+{
+	struct wr_rule_ctx c = ctx();
+
+	(void)state;
+	c.base2016 = 100;
+	c.county_votes = 500;
+	c.county_base = 1000;
+	c.total = 67;
+	assert_null(run(&c, "turnout_county"));
+	c.total = 68;
+	expect(run(&c, "turnout_county"), WR_SEV_WARN, 68.0 / 50.0, 1.35,
+	       "turnout 68 is 1.36x what the county's approved precincts predict (50: "
+	       "0.50x its 2016 caucus of 100)");
+	c.total = 36;
+	assert_null(run(&c, "turnout_county"));
+	c.total = 35;
+	expect(run(&c, "turnout_county"), WR_SEV_WARN, 0.7, 0.7,
+	       "turnout 35 is 0.70x what the county's approved precincts predict (50: "
+	       "0.50x its 2016 caucus of 100)");
+	c.base2016 = 10;                           /* expected 5: 9 is +4 votes */
+	c.total = 9;
+	assert_null(run(&c, "turnout_county"));
+	c.total = 13;                              /* +8 */
+	assert_non_null(run(&c, "turnout_county"));
+	c.county_base = 299;                       /* too little approved yet */
+	assert_null(run(&c, "turnout_county"));
+	c.county_base = 1000;
+	c.base2016 = -1;                           /* no 2016 caucus here */
+	assert_null(run(&c, "turnout_county"));
+}
+
 /* 100 voters, pooled share 50%: expected 50, spread 2 * sqrt(25) + 1 = 11,
  * so z = 4 at 94. */
 static void test_pooled_share(void **state)
@@ -1341,6 +1376,7 @@ int main(void)
 		cmocka_unit_test(test_leader_share),
 		cmocka_unit_test(test_county_outlier),
 		cmocka_unit_test(test_pooled_share),
+		cmocka_unit_test(test_turnout_county),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_rates),
 		cmocka_unit_test(test_gate_is_not_a_tally_rule),

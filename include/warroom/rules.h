@@ -47,6 +47,7 @@ struct wr_rule_ctx {
 	int64_t pooled_votes;                     /* the county, else statewide */
 	int pooled_statewide;                     /* the county had too few */
 	int county_approved;                      /* precincts approved so far */
+	int64_t county_votes, county_base;        /* approved, with a 2016 base */
 	double county_median[WR_MAX_CANDIDATES];  /* share, over approved */
 	double county_mad[WR_MAX_CANDIDATES];
 };
