@@ -60,14 +60,7 @@ static long long q(struct fx *f, const char *sql)
 
 static void qtext(struct fx *f, const char *sql, char *out, size_t n)
 {
-	sqlite3_stmt *st;
-
-	if (sqlite3_prepare_v2(f->t.s.db, sql, -1, &st, NULL) != SQLITE_OK)
-		fail_msg("%s: %s", sql, sqlite3_errmsg(f->t.s.db));
-	out[0] = '\0';
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
-		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
-	sqlite3_finalize(st);
+	tu_text(&f->t.s, sql, out, n);
 }
 
 static void add(struct fx *f, const char *name, enum wr_role role)

@@ -73,4 +73,17 @@ static inline long long tu_int(struct wr_store *s, const char *sql)
 	return v;
 }
 
+/* First column of the first row of sql as text into out ("" when none). */
+static inline void tu_text(struct wr_store *s, const char *sql, char *out, size_t n)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
+		fail_msg("sql: %s: %s", sql, sqlite3_errmsg(s->db));
+	out[0] = '\0';
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
 #endif
