@@ -15,7 +15,8 @@ enum {
 	Q_SUB, Q_VOTES, Q_BASE, Q_LEADER16, Q_OTHER, Q_SITES_REP, Q_SITES_DEV, Q_SITE,
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
-	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_COUNT
+	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_FLAGS_DEL_COUNTY,
+	Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
@@ -72,9 +73,13 @@ static const char *const sql[Q_COUNT] = {
 	[Q_PENDING] = "SELECT s.id FROM submissions s JOIN precincts p ON p.id = s.precinct_id"
 	              " WHERE p.county_fips = ?1 AND s.state IN ('received', 'flagged', 'clean')",
 	[Q_FLAGS_DEL] = "DELETE FROM flags WHERE submission = ?1",
+	[Q_FLAGS_DEL_COUNTY] = "DELETE FROM flags WHERE submission = ?1 AND rule IN"
+	                       " ('county_outlier', 'pooled_share', 'turnout_county')",
 	[Q_FLAG_ADD] = "INSERT INTO flags (submission, rule, severity, message, value,"
 	               " threshold, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-	[Q_STATE] = "UPDATE submissions SET state = ?2 WHERE id = ?1"
+	[Q_STATE] = "UPDATE submissions SET state = CASE WHEN EXISTS (SELECT 1 FROM flags"
+	            " WHERE submission = ?1 AND severity IN ('warn', 'hard')) THEN 'flagged'"
+	            " ELSE 'clean' END WHERE id = ?1"
 	            " AND state IN ('received', 'flagged', 'clean')",
 	[Q_TOTAL] = "SELECT total FROM submissions WHERE id = ?1",
 	/* Revision order, not decision time: clocks of different consoles
@@ -472,18 +477,31 @@ static int load_context(struct wr_scorer *sc, int64_t id, struct tally *t,
 	return WR_OK;
 }
 
-static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f, size_t n,
-                       struct wr_err *err)
+/* The rules that judge a tally against its county's approved tallies: the
+ * only ones whose answer changes when the county's context does. */
+static int county_rule(const char *rule)
 {
-	sqlite3_stmt *st = sc->st[Q_FLAG_ADD];
-	int flagged = 0;
+	return !strcmp(rule, "county_outlier") || !strcmp(rule, "pooled_share") ||
+	       !strcmp(rule, "turnout_county");
+}
+
+/* Replaces the tally's flags (only the county rules' on a re-score, so the
+ * rest keep what was judged when the tally arrived) and derives its state
+ * from the flags it then has. */
+static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f, size_t n,
+                       int only_county, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[only_county ? Q_FLAGS_DEL_COUNTY : Q_FLAGS_DEL];
 	char now[32];
 
 	wr_time_format_utc(wr_time_now(), now);
-	sqlite3_bind_int64(sc->st[Q_FLAGS_DEL], 1, id);
-	if (exec_done(sc, sc->st[Q_FLAGS_DEL], err))
+	sqlite3_bind_int64(st, 1, id);
+	if (exec_done(sc, st, err))
 		return WR_ESTORE;
+	st = sc->st[Q_FLAG_ADD];
 	for (size_t i = 0; i < n; i++) {
+		if (only_county && !county_rule(f[i].rule))
+			continue;
 		sqlite3_bind_int64(st, 1, id);
 		sqlite3_bind_text(st, 2, f[i].rule, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 3, wr_severity_name(f[i].severity), -1, SQLITE_STATIC);
@@ -493,21 +511,19 @@ static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f
 		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
 		if (exec_done(sc, st, err))
 			return WR_ESTORE;
-		flagged |= f[i].severity >= WR_SEV_WARN;
 	}
 	st = sc->st[Q_STATE];
 	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, flagged ? "flagged" : "clean", -1, SQLITE_STATIC);
 	return exec_done(sc, st, err);
 }
 
 static int judge(struct wr_scorer *sc, int64_t id, const struct wr_rule_ctx *c,
-                 struct wr_err *err)
+                 int only_county, struct wr_err *err)
 {
 	struct wr_flag flags[MAX_FLAGS];
 	size_t n = wr_rules_run(&sc->t, c, flags, MAX_FLAGS);
 
-	return write_flags(sc, id, flags, n, err);
+	return write_flags(sc, id, flags, n, only_county, err);
 }
 
 int wr_scorer_rescore(struct wr_scorer *sc, int64_t id, struct wr_err *err)
@@ -517,7 +533,7 @@ int wr_scorer_rescore(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 
 	if (load_context(sc, id, &t, &c, err) != WR_OK)
 		return WR_ESTORE;
-	return judge(sc, id, &c, err);
+	return judge(sc, id, &c, 1, err);
 }
 
 static int add_window(struct wr_scorer *sc, const char *key, int64_t w, int64_t votes,
@@ -589,7 +605,7 @@ int wr_scorer_ingested(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 	if (load_context(sc, id, &t, &c, err) || account_windows(sc, &t, &c, err) ||
 	    account_county(sc, &t, &c, err))
 		return WR_ESTORE;
-	return judge(sc, id, &c, err);
+	return judge(sc, id, &c, 0, err);
 }
 
 static int rescore_county(struct wr_scorer *sc, const char *county, struct wr_err *err)

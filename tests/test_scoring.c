@@ -569,6 +569,31 @@ static void test_severity_from_rules_file(void **state)
 	            "implausible for a caucus");
 }
 
+/* A re-score judges a tally again only against its county's approved
+ * tallies: a flag another rule raised on arrival stays, and a stale county
+ * flag goes. */
+static void test_rescore_only_county_rules(void **state)
+{
+	struct fx *f = *state;
+	struct wr_err err;
+	char sql[256];
+
+	put(f, (struct tl){ .sid = "r1", .pct = "19101-005", .v = { 60, 30, 10 } });
+	flush(f);
+	assert_string_equal(state_of(f, "r1"), "clean");
+	snprintf(sql, sizeof sql, "INSERT INTO flags (submission, rule, severity, message,"
+	         " created_at) VALUES (%lld, 'burst', 'warn', 'planted', 'x'), (%lld,"
+	         " 'county_outlier', 'warn', 'stale', 'x')", (long long)id_of(f, "r1"),
+	         (long long)id_of(f, "r1"));
+	assert_int_equal(sqlite3_exec(f->t.s.db, sql, NULL, NULL, NULL), SQLITE_OK);
+	assert_int_equal(wr_store_begin(&f->t.s, &err), WR_OK);
+	assert_int_equal(wr_scorer_rescore(scorer(f), id_of(f, "r1"), &err), WR_OK);
+	assert_int_equal(wr_store_commit(&f->t.s, &err), WR_OK);
+	assert_int_equal(nflags(f, "r1", "burst"), 1);
+	assert_int_equal(nflags(f, "r1", "county_outlier"), 0);
+	assert_string_equal(state_of(f, "r1"), "flagged");
+}
+
 /* --- county aggregates ---------------------------------------------------------- */
 
 static void test_county_stats(void **state)
@@ -1141,6 +1166,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hotline_desk_is_not_a_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_alone_stays_clean, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_severity_from_rules_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rescore_only_county_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_county_stats, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_opens_at_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_configured_share, setup, teardown),

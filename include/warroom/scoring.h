@@ -20,7 +20,9 @@ void wr_scorer_close(struct wr_scorer *sc);
  * unmatched queue): counts it in the aggregates and scores it. */
 int wr_scorer_ingested(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
 
-/* Scores a stored tally again; the aggregates are not touched. */
+/* Judges a stored tally again against its county's approved tallies (the
+ * county rules only: the others keep what was judged on arrival); the
+ * aggregates are not touched. */
 int wr_scorer_rescore(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
 
 /* A tally was approved: its shares join its county's distribution, and when
