@@ -73,20 +73,22 @@ static int read_quarantined(struct wr_store *s, struct wr_status *out,
 	return rc == SQLITE_ROW ? WR_OK : wr_store_fail(s, err, "counting quarantine");
 }
 
-/* One read transaction so the three reads agree with each other. */
+/* One read transaction so the three reads agree with each other; a caller
+ * already in one (reading more beside the status) keeps its own. */
 int wr_status_read(struct wr_store *s, struct wr_status *out, struct wr_err *err)
 {
-	int rc;
+	int own = sqlite3_get_autocommit(s->db), rc;
 
 	memset(out, 0, sizeof *out);
-	if (sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+	if (own && sqlite3_exec(s->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
 		return wr_store_fail(s, err, "starting a read");
 	rc = read_counties(s, out, err);
 	if (!rc)
 		rc = read_states(s, out, err);
 	if (!rc)
 		rc = read_quarantined(s, out, err);
-	sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (own)
+		sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
 	if (rc)
 		wr_status_free(out);
 	return rc;

@@ -101,12 +101,15 @@ static int run(int argc, char **argv)
 		return cmd_usage(&wr_cmd_status);
 	if ((rc = cmd_open_store(&s, db)) != EXIT_OK)
 		return rc;
-	if (wr_status_read(&s, &st, &err) != WR_OK) {
+	/* Counts and gates from one moment, whatever the consoles do meanwhile. */
+	if (wr_store_exec(&s, "BEGIN", &err) != WR_OK ||
+	    wr_status_read(&s, &st, &err) != WR_OK) {
 		fprintf(stderr, "warroom: %s\n", err.msg);
 		wr_store_close(&s);
 		return EXIT_FAIL;
 	}
 	gates = read_gates(&s, &st);
+	wr_store_exec(&s, "COMMIT", NULL);
 	if (json)
 		print_json(&st, gates);
 	else
