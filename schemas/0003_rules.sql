@@ -22,7 +22,6 @@ CREATE TABLE county_stats (
   county_fips   TEXT PRIMARY KEY REFERENCES counties(fips),
   reported      INTEGER NOT NULL DEFAULT 0,
   votes         INTEGER NOT NULL DEFAULT 0,
-  votes_based   INTEGER NOT NULL DEFAULT 0,  -- of precincts with a 2016 baseline
   base2016      INTEGER NOT NULL DEFAULT 0,
   base2020      INTEGER NOT NULL DEFAULT 0,
   approved      INTEGER NOT NULL DEFAULT 0,

@@ -48,20 +48,18 @@ static const char *const sql[Q_COUNT] = {
 	[Q_WINDOW_ADD] = "INSERT INTO rate_windows VALUES (?1, ?2, 1, ?3) ON CONFLICT DO"
 	                 " UPDATE SET submissions = submissions + 1, votes = votes + ?3",
 	[Q_WINDOW] = "SELECT submissions FROM rate_windows WHERE scope = ?1 AND window = ?2",
-	/* votes_based counts only precincts with a 2016 baseline, so the gate
-	 * compares like with like after a redistricting adds new precincts. */
-	[Q_COUNTY_ADD] = "INSERT INTO county_stats (county_fips, reported, votes, votes_based,"
-	                 " base2016, base2020) VALUES (?1, 1, ?2, ?5, ?3, ?4) ON CONFLICT DO"
-	                 " UPDATE SET reported = reported + 1, votes = votes + ?2,"
-	                 " votes_based = votes_based + ?5,"
+	[Q_COUNTY_ADD] = "INSERT INTO county_stats (county_fips, reported, votes, base2016,"
+	                 " base2020) VALUES (?1, 1, ?2, ?3, ?4) ON CONFLICT DO UPDATE SET"
+	                 " reported = reported + 1, votes = votes + ?2,"
 	                 " base2016 = base2016 + ?3, base2020 = base2020 + ?4",
-	[Q_COUNTY_REVISE] = "UPDATE county_stats SET votes = votes + ?2,"
-	                    " votes_based = votes_based + ?3 WHERE county_fips = ?1",
+	[Q_COUNTY_REVISE] = "UPDATE county_stats SET votes = votes + ?2 WHERE county_fips = ?1",
 	[Q_COUNTY] = "SELECT approved, approved_votes, approved_base FROM county_stats"
 	             " WHERE county_fips = ?1",
 	/* Only the gate counts the county's precincts: scoring must not, or a
 	 * tally would cost more in a bigger county. */
-	[Q_GATE] = "SELECT c.reported, c.votes_based, c.base2016,"
+	/* Only approved numbers are ever published, so the gate weighs those:
+	 * a rejected 10x typo must not hold a county, nor a test night open it. */
+	[Q_GATE] = "SELECT c.approved, c.approved_votes, c.approved_base,"
 	           " (SELECT count(*) FROM precincts WHERE county_fips = ?1)"
 	           " FROM (SELECT 1) LEFT JOIN county_stats c ON c.county_fips = ?1",
 	[Q_BINS] = "SELECT candidate, bin, n FROM county_share_bins WHERE county_fips = ?1",
@@ -582,17 +580,13 @@ static int account_county(struct wr_scorer *sc, const struct tally *t,
 {
 	sqlite3_stmt *st = sc->st[t->supersedes ? Q_COUNTY_REVISE : Q_COUNTY_ADD];
 
-	int based = c->base2016 > 0;
-
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
 	if (t->supersedes) {
 		sqlite3_bind_int64(st, 2, c->total - c->prev_total);
-		sqlite3_bind_int64(st, 3, based ? c->total - c->prev_total : 0);
 	} else {
 		sqlite3_bind_int64(st, 2, c->total);
-		sqlite3_bind_int64(st, 3, based ? c->base2016 : 0);
+		sqlite3_bind_int64(st, 3, c->base2016 > 0 ? c->base2016 : 0);
 		sqlite3_bind_int64(st, 4, c->base2020 > 0 ? c->base2020 : 0);
-		sqlite3_bind_int64(st, 5, based ? c->total : 0);
 	}
 	return exec_done(sc, st, err);
 }
@@ -795,17 +789,20 @@ int wr_scorer_gate(struct wr_scorer *sc, const char *county, struct wr_gate *g,
 		return WR_ESTORE;
 	g->volume_ratio = base > 0 ? (double)votes / (double)base : -1;
 	if (g->total == 0 || (double)g->reported / (double)g->total < p[0]) {
-		snprintf(g->why, sizeof g->why, "waiting: %ld of %ld precincts in, %.0f%% needed",
+		snprintf(g->why, sizeof g->why, "waiting: %ld of %ld precincts approved, %.0f%% "
+		         "needed",
 		         g->reported, g->total, 100 * p[0]);
 		return WR_OK;
 	}
 	if (g->volume_ratio >= 0 && (g->volume_ratio < p[1] || g->volume_ratio > p[2])) {
-		snprintf(g->why, sizeof g->why, "held: %lld votes are %.2fx the 2016 caucus of "
-		         "the same precincts (%lld); expected %.2f to %.2f", (long long)votes,
+		snprintf(g->why, sizeof g->why, "held: %lld approved votes are %.2fx the 2016 "
+		         "caucus of the same precincts (%lld); expected %.2f to %.2f",
+		         (long long)votes,
 		         g->volume_ratio, (long long)base, p[1], p[2]);
 		return WR_OK;
 	}
 	g->open = 1;
-	snprintf(g->why, sizeof g->why, "open: %ld of %ld precincts in", g->reported, g->total);
+	snprintf(g->why, sizeof g->why, "open: %ld of %ld precincts approved", g->reported,
+	         g->total);
 	return WR_OK;
 }

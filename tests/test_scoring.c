@@ -637,6 +637,20 @@ static void test_county_stats(void **state)
 
 /* --- the county gate ---------------------------------------------------------- */
 
+/* The gate weighs approved tallies only: what is merely in, or rejected,
+ * never opens or holds a county. */
+static void test_gate_counts_approved_only(void **state)
+{
+	struct fx *f = *state;
+
+	put(f, (struct tl){ .sid = "p1", .pct = "19101-005", .v = { 60, 30, 10 } });
+	flush(f);
+	assert_false(gate(f, "19101").open);
+	assert_int_equal(gate(f, "19101").reported, 0);
+	approve(f, "p1");
+	assert_true(gate(f, "19101").open);
+}
+
 static void test_gate_opens_at_share(void **state)
 {
 	struct fx *f = *state;
@@ -648,14 +662,15 @@ static void test_gate_opens_at_share(void **state)
 	assert_int_equal(g.reported, 0);
 	assert_int_equal(g.total, 10);
 	assert_near(g.volume_ratio, -1);
-	assert_string_equal(g.why, "waiting: 0 of 10 precincts in, 10% needed");
+	assert_string_equal(g.why, "waiting: 0 of 10 precincts approved, 10% needed");
 	/* 1 of 10 at min_share 0.10: exactly the share, open. */
 	put(f, (struct tl){ .sid = "a1", .pct = "19101-005", .v = { 60, 30, 10 } });
+	approve(f, "a1");
 	g = gate(f, "19101");
 	assert_true(g.open);
 	assert_int_equal(g.reported, 1);
 	assert_near(g.volume_ratio, 1.0);
-	assert_string_equal(g.why, "open: 1 of 10 precincts in");
+	assert_string_equal(g.why, "open: 1 of 10 precincts approved");
 	/* 25 precincts: 2 are 8%, 3 are 12%. */
 	for (int i = 1; i <= 3; i++) {
 		g = gate(f, "19103");
@@ -664,13 +679,15 @@ static void test_gate_opens_at_share(void **state)
 		snprintf(sid, sizeof sid, "q%d", i);
 		snprintf(pct, sizeof pct, "19103-%03d", i);
 		put(f, (struct tl){ .sid = sid, .pct = pct, .v = { 60, 30, 10 } });
+	approve(f, sid);
 	}
 	g = gate(f, "19103");
 	assert_true(g.open);
-	assert_string_equal(g.why, "open: 3 of 25 precincts in");
+	assert_string_equal(g.why, "open: 3 of 25 precincts approved");
 	/* Revisions do not count as more precincts. */
 	put(f, (struct tl){ .sid = "a2", .pct = "19101-005", .at = "20:20:00",
 	                    .v = { 60, 30, 10 } });
+	approve(f, "a2");
 	assert_int_equal(gate(f, "19101").reported, 1);
 	/* A county nobody knows: nothing to open. */
 	g = gate(f, "19999");
@@ -686,6 +703,7 @@ static void put_n(struct fx *f, const char *county, int from, int to)
 		snprintf(sid, sizeof sid, "%s-%d", county, i);
 		snprintf(pct, sizeof pct, "%s-%03d", county, i);
 		put(f, (struct tl){ .sid = sid, .pct = pct, .v = { 60, 30, 10 } });
+	approve(f, sid);
 	}
 }
 
@@ -698,7 +716,7 @@ static void test_gate_configured_share(void **state)
 	put_n(f, "19101", 1, 2);
 	g = gate(f, "19101");
 	assert_false(g.open);
-	assert_string_equal(g.why, "waiting: 2 of 10 precincts in, 30% needed");
+	assert_string_equal(g.why, "waiting: 2 of 10 precincts approved, 30% needed");
 	put_n(f, "19101", 3, 3);
 	assert_true(gate(f, "19101").open);
 	put_n(f, "19103", 1, 7);
@@ -724,7 +742,7 @@ static void test_gate_opens_at_exact_share_in_floating_point(void **state)
 		fail_msg("7 of 25 precincts at min_share 0.28: %s", g.why);
 }
 
-/* Open when the county's votes are 0.3 to 3 times what the same precincts
+/* Open when the county's approved votes are 0.3 to 3 times what the same precincts
  * gave the 2016 caucus (both ends open), held outside. */
 static void test_gate_volume(void **state)
 {
@@ -732,29 +750,34 @@ static void test_gate_volume(void **state)
 	struct wr_gate g;
 
 	put(f, (struct tl){ .sid = "v1", .pct = "19101-005", .v = { 20, 5, 4 } });
+	approve(f, "v1");
 	g = gate(f, "19101");
 	assert_false(g.open);
 	assert_near(g.volume_ratio, 0.29);
-	assert_string_equal(g.why, "held: 29 votes are 0.29x the 2016 caucus of the same "
+	assert_string_equal(g.why, "held: 29 approved votes are 0.29x the 2016 caucus of the same "
 	                           "precincts (100); expected 0.30 to 3.00");
 	put(f, (struct tl){ .sid = "v2", .pct = "19101-005", .at = "20:10:00",
 	                    .v = { 20, 5, 5 } });
+	approve(f, "v2");
 	g = gate(f, "19101");
 	assert_true(g.open);
 	assert_near(g.volume_ratio, 0.3);
 	put(f, (struct tl){ .sid = "v3", .pct = "19101-005", .at = "20:11:00",
 	                    .v = { 200, 50, 50 } });
+	approve(f, "v3");
 	g = gate(f, "19101");
 	assert_true(g.open);
 	assert_near(g.volume_ratio, 3.0);
 	put(f, (struct tl){ .sid = "v4", .pct = "19101-005", .at = "20:12:00",
 	                    .v = { 200, 50, 51 } });
+	approve(f, "v4");
 	g = gate(f, "19101");
 	assert_false(g.open);
-	assert_string_equal(g.why, "held: 301 votes are 3.01x the 2016 caucus of the same "
+	assert_string_equal(g.why, "held: 301 approved votes are 3.01x the 2016 caucus of the same "
 	                           "precincts (100); expected 0.30 to 3.00");
 	/* A second precinct brings the county back in line. */
 	put(f, (struct tl){ .sid = "v5", .pct = "19101-006", .v = { 60, 30, 9 } });
+	approve(f, "v5");
 	g = gate(f, "19101");
 	assert_true(g.open);
 	assert_near(g.volume_ratio, 2.0);
@@ -762,7 +785,7 @@ static void test_gate_volume(void **state)
 	with_rules(f, "{\"rules\": {\"county_gate\": {\"low\": 0.5, \"high\": 1.5}}}");
 	g = gate(f, "19101");
 	assert_false(g.open);
-	assert_string_equal(g.why, "held: 400 votes are 2.00x the 2016 caucus of the same "
+	assert_string_equal(g.why, "held: 400 approved votes are 2.00x the 2016 caucus of the same "
 	                           "precincts (200); expected 0.50 to 1.50");
 }
 
@@ -776,7 +799,9 @@ static void test_gate_volume_same_precincts(void **state)
 	struct wr_gate g;
 
 	put(f, (struct tl){ .sid = "v1", .pct = "19101-005", .v = { 60, 30, 10 } });
+	approve(f, "v1");
 	put(f, (struct tl){ .sid = "v2", .pct = "19101-010", .v = { 150, 50, 50 } });
+	approve(f, "v2");
 	g = gate(f, "19101");
 	assert_int_equal(g.reported, 2);
 	if (fabs(g.volume_ratio - 1.0) > 1e-9 || !g.open)
@@ -1168,6 +1193,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_severity_from_rules_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rescore_only_county_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_county_stats, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gate_counts_approved_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_opens_at_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_configured_share, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_gate_opens_at_exact_share_in_floating_point,

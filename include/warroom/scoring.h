@@ -32,12 +32,13 @@ int wr_scorer_approved(struct wr_scorer *sc, int64_t submission, struct wr_err *
 
 struct wr_gate {
 	int open;
-	long reported, total;
+	long reported, total;  /* precincts approved (with votes), and all */
 	double volume_ratio;   /* votes / 2016 caucus of the same precincts, -1 none */
 	char why[200];
 };
 
-/* Whether a county may publish: enough precincts in, volume in line. */
+/* Whether a county may publish: enough of its precincts approved, and
+ * their votes in line with the 2016 caucus of the same precincts. */
 int wr_scorer_gate(struct wr_scorer *sc, const char *county_fips, struct wr_gate *g,
                    struct wr_err *err);
 
