@@ -427,6 +427,22 @@ static void test_pre_opening(void **state)
 	                    .v = { 60, 30, 10 } });
 	expect_flag(f, "a3", "pre_opening", "hard", 1, 0,
 	            "reported 1 minutes before the caucus opened: test data, not a result");
+	/* The real tally after test data is no conflicting revision, and a
+	 * hotline test tally is nothing for the app's tally to disagree with. */
+	put(f, (struct tl){ .sid = "a4", .pct = "19101-005", .at = "20:00:00",
+	                    .v = { 50, 40, 10 } });
+	assert_int_equal(nflags(f, "a4", "conflicting_revision"), 0);
+	put(f, (struct tl){ .sid = "a5", .pct = "19101-008", .source = "hotline",
+	                    .at = "18:30:00", .v = { 60, 30, 10 } });
+	put(f, (struct tl){ .sid = "a6", .pct = "19101-008", .at = "20:00:00",
+	                    .v = { 50, 40, 10 } });
+	assert_int_equal(nflags(f, "a6", "source_disagreement"), 0);
+	assert_int_equal(nflags(f, "a6", "conflicting_revision"), 0);
+	assert_string_equal(state_of(f, "a6"), "clean");
+	/* A real revision after a real tally still is one. */
+	put(f, (struct tl){ .sid = "a7", .pct = "19101-008", .at = "20:10:00",
+	                    .v = { 55, 35, 10 } });
+	assert_int_equal(nflags(f, "a7", "conflicting_revision"), 1);
 }
 
 static void test_outside_site(void **state)
