@@ -52,10 +52,7 @@ static int in_txn(struct wr_store *s, struct wr_err *err,
 	rc = wr_store_begin(s, err);
 	if (rc == WR_OK)
 		rc = fn(s, a, arg, err);
-	if (rc == WR_OK)
-		rc = wr_store_commit(s, err);
-	if (rc != WR_OK)
-		wr_store_rollback(s);
+	rc = wr_store_finish(s, rc, err);
 	wr_audit_close(a);
 	return rc;
 }

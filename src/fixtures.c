@@ -622,9 +622,5 @@ int wr_fixtures_load(struct wr_store *s, const char *dir, struct wr_fixture_coun
 	snprintf(path, sizeof path, "%s/rules.json", dir);
 	if (rc == WR_OK && access(path, F_OK) == 0)
 		rc = wr_rules_file_load(s, path, err);
-	if (rc != WR_OK) {
-		wr_store_rollback(s);
-		return rc;
-	}
-	return wr_store_commit(s, err);
+	return wr_store_finish(s, rc, err);
 }

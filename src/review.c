@@ -286,11 +286,7 @@ static int with_item(struct wr_review *r, const struct wr_user *u, const char *s
 
 	if (rc == WR_OK)
 		rc = item_in_txn(r, u, sid, fn, arg, err);
-	if (rc == WR_OK)
-		rc = wr_store_commit(r->s, err);
-	if (rc != WR_OK)
-		wr_store_rollback(r->s);
-	return rc;
+	return wr_store_finish(r->s, rc, err);
 }
 
 static int claim_fn(struct wr_review *r, const struct wr_user *u, struct facts *f,
@@ -542,11 +538,7 @@ int wr_review_next(struct wr_review *r, const struct wr_user *u,
 	else
 		rc = item_in_txn(r, u, ids[0], claim_fn, out, err);
 	free_ids(ids);
-	if (rc == WR_OK)
-		rc = wr_store_commit(r->s, err);
-	if (rc != WR_OK)
-		wr_store_rollback(r->s);
-	return rc;
+	return wr_store_finish(r->s, rc, err);
 }
 
 /* Bulk approval is for tallies no rule warns about (info is only shown).
@@ -589,12 +581,8 @@ int wr_review_bulk_approve(struct wr_review *r, const struct wr_user *u,
 	for (size_t i = 0; rc == WR_OK && ids[i]; i++)
 		rc = item_in_txn(r, u, ids[i], bulk_fn, approved, err);
 	free_ids(ids);
-	if (rc == WR_OK)
-		rc = wr_store_commit(r->s, err);
-	if (rc != WR_OK) {
-		wr_store_rollback(r->s);
+	if ((rc = wr_store_finish(r->s, rc, err)) != WR_OK)
 		*approved = 0;
-	}
 	return rc;
 }
 
@@ -631,9 +619,5 @@ int wr_review_release_all(struct wr_review *r, const struct wr_user *u, long *n,
 		if ((rc = item_in_txn(r, u, ids[i], release_fn, NULL, err)) == WR_OK)
 			(*n)++;
 	free_ids(ids);
-	if (rc == WR_OK)
-		rc = wr_store_commit(r->s, err);
-	if (rc != WR_OK)
-		wr_store_rollback(r->s);
-	return rc;
+	return wr_store_finish(r->s, rc, err);
 }

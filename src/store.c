@@ -60,6 +60,15 @@ void wr_store_rollback(struct wr_store *s)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int wr_store_finish(struct wr_store *s, int rc, struct wr_err *err)
+{
+	if (rc == WR_OK)
+		rc = wr_store_commit(s, err);
+	if (rc != WR_OK)
+		wr_store_rollback(s);
+	return rc;
+}
+
 int wr_store_version(struct wr_store *s)
 {
 	sqlite3_stmt *st;

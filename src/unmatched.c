@@ -221,10 +221,7 @@ int wr_unmatched_resolve(struct wr_store *s, const struct wr_user *u, const char
 		             "resolve unmatched tallies", u->name, wr_role_name(now_u.role));
 	if (rc == WR_OK)
 		rc = resolve_txn(s, &now_u, sid, code, &learned, err);
-	if (rc == WR_OK)
-		rc = wr_store_commit(s, err);
-	if (rc != WR_OK)
-		wr_store_rollback(s);
+	rc = wr_store_finish(s, rc, err);
 	if (alias)
 		*alias = rc == WR_OK && learned;
 	return rc;

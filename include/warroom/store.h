@@ -42,6 +42,9 @@ void wr_store_close(struct wr_store *s);
 int wr_store_begin(struct wr_store *s, struct wr_err *err);
 int wr_store_commit(struct wr_store *s, struct wr_err *err);
 void wr_store_rollback(struct wr_store *s);
+/* Ends the open transaction by rc: commits when WR_OK, else rolls back.
+ * Returns rc, or the commit's failure. */
+int wr_store_finish(struct wr_store *s, int rc, struct wr_err *err);
 
 /* Highest migration applied to the open store, -1 when it cannot be read. */
 int wr_store_version(struct wr_store *s);
