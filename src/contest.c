@@ -40,7 +40,9 @@ int wr_contest_load(struct wr_store *s, struct wr_contest *c, struct wr_err *err
 
 	memset(c, 0, sizeof *c);
 	if (wr_store_prepare(s, &st,
-	                     "SELECT id, name, state, opens_at_s FROM contest LIMIT 1",
+	                     "SELECT id, name, state, opens_at_s, substr(opens_at, 1, 10),"
+	                     " coalesce(issuer, ''), coalesce(issuer_abbrev, ''), coalesce(party, '')"
+	                     " FROM contest LIMIT 1",
 	                     err) != WR_OK)
 		return WR_ESTORE;
 	rc = sqlite3_step(st);
@@ -49,6 +51,10 @@ int wr_contest_load(struct wr_store *s, struct wr_contest *c, struct wr_err *err
 		copy_text(c->name, sizeof c->name, st, 1);
 		copy_text(c->state, sizeof c->state, st, 2);
 		c->opens_at = sqlite3_column_int64(st, 3);
+		copy_text(c->date, sizeof c->date, st, 4);
+		copy_text(c->issuer, sizeof c->issuer, st, 5);
+		copy_text(c->issuer_abbrev, sizeof c->issuer_abbrev, st, 6);
+		copy_text(c->party, sizeof c->party, st, 7);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)
@@ -86,6 +92,18 @@ static int json_text(const json_t *o, const char *key, char *dst, size_t n,
 		               key, n - 1);
 	snprintf(dst, n, "%s", v);
 	return WR_OK;
+}
+
+/* Who publishes the results (NIST CDF's Issuer) and for which party:
+ * optional, so a contest
+ * file from before publishing still loads; publishing names the state's
+ * party when it is missing. */
+static int optional_text(const json_t *o, const char *key, char *dst, size_t n,
+                         const char *path, struct wr_err *err)
+{
+	if (!json_object_get(o, key))
+		return WR_OK;
+	return json_text(o, key, dst, n, path, err);
 }
 
 static int valid_id(const char *id)
@@ -150,6 +168,13 @@ static int parse_contest(const char *path, struct wr_contest *c, char *opens,
 	if (!rc && wr_time_parse(opens, &c->opens_at, &why) != WR_OK)
 		rc = wr_errf(err, WR_EINVAL, "%s: opens_at: %s", path, why.msg);
 	if (!rc)
+		rc = optional_text(root, "issuer", c->issuer, sizeof c->issuer, path, err);
+	if (!rc)
+		rc = optional_text(root, "issuer_abbreviation", c->issuer_abbrev,
+		                   sizeof c->issuer_abbrev, path, err);
+	if (!rc)
+		rc = optional_text(root, "party", c->party, sizeof c->party, path, err);
+	if (!rc)
 		rc = parse_candidates(json_object_get(root, "candidates"), c, path, err);
 	json_decref(root);
 	return rc;
@@ -177,8 +202,12 @@ static int store_contest(struct wr_store *s, const struct wr_contest *c,
 {
 	sqlite3_stmt *st = NULL;
 	int rc = wr_store_prepare(s, &st,
-	        "INSERT INTO contest VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO"
-	        " UPDATE SET name = ?2, state = ?3, opens_at = ?4, opens_at_s = ?5", err);
+	        "INSERT INTO contest (id, name, state, opens_at, opens_at_s, issuer,"
+	        " issuer_abbrev, party) VALUES (?1, ?2, ?3, ?4, ?5, nullif(?6, ''),"
+	        " nullif(?7, ''), nullif(?8, '')) ON CONFLICT (id) DO UPDATE SET name = ?2,"
+	        " state = ?3, opens_at = ?4, opens_at_s = ?5, issuer = nullif(?6, ''),"
+	        " issuer_abbrev = nullif(?7, ''), party = nullif(?8, '')",
+	        err);
 
 	if (rc)
 		return rc;
@@ -187,6 +216,9 @@ static int store_contest(struct wr_store *s, const struct wr_contest *c,
 	sqlite3_bind_text(st, 3, c->state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, opens, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 5, c->opens_at);
+	sqlite3_bind_text(st, 6, c->issuer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, c->issuer_abbrev, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, c->party, -1, SQLITE_STATIC);
 	if (sqlite3_step(st) != SQLITE_DONE)
 		rc = wr_store_fail(s, err, "storing the contest");
 	sqlite3_finalize(st);

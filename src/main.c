@@ -14,6 +14,8 @@ static const struct wr_cmd *const commands[] = {
 	&wr_cmd_show,
 	&wr_cmd_simulate,
 	&wr_cmd_evaluate,
+	&wr_cmd_publish,
+	&wr_cmd_push,
 	&wr_cmd_review,
 	&wr_cmd_resolve,
 	&wr_cmd_user,

@@ -56,13 +56,14 @@ static const char *const NAME20[N20] = {"Donald Trump", "Bill Weld",
 static const double SHARE20[N20] = {31464, 426, 348, 151};
 
 struct contest {
-    const char *id, *name, *state;
+    const char *id, *name, *state, *issuer, *issuer_abbrev, *party;
 };
 static const struct contest IOWA_CONTEST = {
-    "ia-gop-2024", "2024 Iowa Republican Presidential Caucuses", "IA"};
+    "ia-gop-2024", "2024 Iowa Republican Presidential Caucuses", "IA",
+    "Republican Party of Iowa", "RPI", "Republican"};
 static const struct contest NATIONAL_CONTEST = {
     "us-gop-bench", "Synthetic National Benchmark (Republican Presidential)",
-    "US"};
+    "US", "warroom benchmark", "WRB", "Republican"};
 static const char OPENS_AT[] = "2024-01-15T19:00:00-06:00";
 
 #define IOWA_SEED 20240115u
@@ -2044,6 +2045,12 @@ static void write_contest(const struct world *w, const char *dir)
     json_string(o.f, w->contest->name);
     fputs(",\n  \"state\": ", o.f);
     json_string(o.f, w->contest->state);
+    fputs(",\n  \"issuer\": ", o.f);
+    json_string(o.f, w->contest->issuer);
+    fputs(",\n  \"issuer_abbreviation\": ", o.f);
+    json_string(o.f, w->contest->issuer_abbrev);
+    fputs(",\n  \"party\": ", o.f);
+    json_string(o.f, w->contest->party);
     fprintf(o.f, ",\n  \"opens_at\": \"%s\",\n  \"candidates\": [\n", OPENS_AT);
     for (int k = 0; k < N24; k++) {
         fprintf(o.f, "    {\n      \"id\": \"%s\",\n      \"name\": ", CAND24[k]);

@@ -22,6 +22,10 @@ struct wr_contest {
 	char name[160];
 	char state[8];
 	int64_t opens_at;   /* Unix seconds; tallies reported earlier are test data */
+	char date[11];      /* the caucus date, YYYY-MM-DD, as opens_at gives it */
+	char issuer[128];   /* who publishes the results; "" when the file names none */
+	char issuer_abbrev[16];
+	char party[64];     /* the party whose caucus this is; "" when not named */
 	size_t ncand;
 	struct wr_candidate cand[WR_MAX_CANDIDATES];
 };

@@ -34,6 +34,8 @@ extern const struct wr_cmd wr_cmd_flags;
 extern const struct wr_cmd wr_cmd_show;
 extern const struct wr_cmd wr_cmd_simulate;
 extern const struct wr_cmd wr_cmd_evaluate;
+extern const struct wr_cmd wr_cmd_publish;
+extern const struct wr_cmd wr_cmd_push;
 
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);
@@ -58,5 +60,9 @@ const char *cmd_local_actor(void);
  * failure; only `init` creates one (cmd_open_store_mode with create 1). */
 int cmd_open_store(struct wr_store *s, const char *db);
 int cmd_open_store_mode(struct wr_store *s, const char *db, int create);
+
+/* The push target: --to, else $WARROOM_PUSH_TO, else file:// public/
+ * beside the store, so every process of one night agrees on it. */
+int cmd_push_target(const char *db, const char *to, char *out, size_t n);
 
 #endif

@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,4 +126,25 @@ int cmd_db_json(int argc, char **argv, const struct wr_cmd *cmd, const char **db
 			return -cmd_usage(cmd);
 	}
 	return optind;
+}
+
+int cmd_push_target(const char *db, const char *to, char *out, size_t n)
+{
+	const char *env = getenv("WARROOM_PUSH_TO");
+	char *real, *slash;
+
+	if (to || (env && *env)) {
+		snprintf(out, n, "%s", to ? to : env);
+		return EXIT_OK;
+	}
+	if (!(real = realpath(wr_store_default_path(db), NULL))) {
+		fprintf(stderr, "warroom: store %s: %s\n", wr_store_default_path(db),
+		        strerror(errno));
+		return EXIT_FAIL;
+	}
+	slash = strrchr(real, '/');
+	*slash = '\0';
+	snprintf(out, n, "file://%s/public", real);
+	free(real);
+	return EXIT_OK;
 }
