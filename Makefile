@@ -47,6 +47,10 @@ build/tools/validator_sim: tools/validator_sim.c $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
+build/tools/approve_counties: tools/approve_counties.c $(OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
+
 build/tools/fixturegen: tools/fixturegen.c src/rng.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) -O2 -o $@ $^ -lm
