@@ -85,7 +85,8 @@ static const char *const sql[Q_COUNT] = {
 	 * agree only to the second. */
 	[Q_PREV_APPROVED] = "SELECT d.submission FROM decisions d JOIN submissions o"
 	                    " ON o.id = d.submission WHERE o.precinct_id = ?1 AND o.id <> ?2"
-	                    " AND d.decision = 'approved' ORDER BY o.revision DESC LIMIT 1",
+	                    " AND d.decision = 'approved' AND o.reported_at_s >= ?3"
+	                    " ORDER BY o.revision DESC LIMIT 1",
 	[Q_BIN_SUB] = "UPDATE county_share_bins SET n = n - 1 WHERE county_fips = ?1"
 	              " AND candidate = ?2 AND bin = ?3 AND n > 0",
 	[Q_TURNOUT_ADD] = "INSERT INTO county_stats (county_fips, approved_votes,"
@@ -716,6 +717,7 @@ static int64_t earlier_approved(struct wr_scorer *sc, const struct tally *t,
 
 	sqlite3_bind_int64(st, 1, t->precinct);
 	sqlite3_bind_int64(st, 2, t->id);
+	sqlite3_bind_int64(st, 3, sc->contest.opens_at);
 	rc = step(sc, st, err);
 	if (rc == 1)
 		prev = sqlite3_column_int64(st, 0);
@@ -757,6 +759,10 @@ int wr_scorer_approved(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 	c.ncand = sc->contest.ncand;
 	if (load_tally(sc, id, &t, &c, err) || load_votes(sc, id, c.votes, err))
 		return WR_ESTORE;
+	/* Test data from before the opening is never published, so it must
+	 * neither open a county's gate nor join its shares. */
+	if (c.reported_at < sc->contest.opens_at)
+		return WR_OK;
 	if ((prev = earlier_approved(sc, &t, err)) < 0)
 		return WR_ESTORE;
 	if (prev && (load_votes(sc, prev, prev_votes, err) ||

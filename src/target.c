@@ -105,8 +105,11 @@ static int open_s3(struct wr_target *t, const char *rest, const char *endpoint,
 	ep[strcspn(ep, "?#")] = '\0';
 	if (ep[0] && ep[strlen(ep) - 1] == '/')
 		ep[strlen(ep) - 1] = '\0';
-	snprintf(t->base, sizeof t->base, "%s/%s/%s", ep, bucket, prefix);
-	snprintf(t->name, sizeof t->name, "s3://%s/%s at %s", bucket, prefix, ep);
+	if (snprintf(t->base, sizeof t->base, "%s/%s/%s", ep, bucket, prefix) >=
+	        (int)sizeof t->base ||
+	    snprintf(t->name, sizeof t->name, "s3://%s/%s at %s", bucket, prefix, ep) >=
+	        (int)sizeof t->name)
+		return wr_errf(err, WR_EINVAL, "target s3://%s: too long", rest);
 	env_copy(t->access, sizeof t->access, "AWS_ACCESS_KEY_ID");
 	env_copy(t->secret, sizeof t->secret, "AWS_SECRET_ACCESS_KEY");
 	env_copy(t->session, sizeof t->session, "AWS_SESSION_TOKEN");
