@@ -108,7 +108,7 @@ fuzz: build/fuzz_submission
 
 bench: deps
 	@$(MAKE) --no-print-directory warroom build/tools/fixturegen build/tools/measure \
-	  build/tools/validator_sim
+	  build/tools/validator_sim build/tools/approve_counties
 	@sh bench/run.sh
 
 fixtures: build/tools/fixturegen

@@ -64,11 +64,19 @@ void wr_buf_printf(struct wr_buf *b, const char *fmt, ...)
 	b->len += (size_t)n;
 }
 
+/* By hand: documents hold a million numbers, and printf's machinery was
+ * the largest single cost of rendering them. */
 void wr_buf_int(struct wr_buf *b, int64_t v)
 {
-	char tmp[24];
+	char tmp[24], *p = tmp + sizeof tmp;
+	uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
-	wr_buf_put(b, tmp, (size_t)snprintf(tmp, sizeof tmp, "%" PRId64, v));
+	do
+		*--p = (char)('0' + u % 10);
+	while (u /= 10);
+	if (v < 0)
+		*--p = '-';
+	wr_buf_put(b, p, (size_t)(tmp + sizeof tmp - p));
 }
 
 void wr_buf_json_str(struct wr_buf *b, const char *s)
@@ -117,5 +125,11 @@ void wr_buf_share(struct wr_buf *b, int64_t part, int64_t whole)
 		return;
 	}
 	bp = (part * 20000 + whole) / (2 * whole);  /* round half up */
-	wr_buf_printf(b, "%" PRId64 ".%04" PRId64, bp / 10000, bp % 10000);
+	wr_buf_int(b, bp / 10000);
+	{
+		char frac[5] = { '.', (char)('0' + bp / 1000 % 10), (char)('0' + bp / 100 % 10),
+		                 (char)('0' + bp / 10 % 10), (char)('0' + bp % 10) };
+
+		wr_buf_put(b, frac, sizeof frac);
+	}
 }

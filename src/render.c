@@ -49,8 +49,11 @@ static void json_tally(struct wr_buf *b, const struct wr_contest *c, const int64
 
 static void json_reporting(struct wr_buf *b, int64_t reporting, int64_t total)
 {
-	wr_buf_printf(b, "\"precincts_reporting\":%lld,\"precincts_total\":%lld,",
-	              (long long)reporting, (long long)total);
+	wr_buf_puts(b, "\"precincts_reporting\":");
+	wr_buf_int(b, reporting);
+	wr_buf_puts(b, ",\"precincts_total\":");
+	wr_buf_int(b, total);
+	wr_buf_puts(b, ",");
 }
 
 static void csv_votes(struct wr_buf *b, const struct wr_contest *c, const int64_t *votes)
@@ -85,9 +88,11 @@ static void render_precincts(const struct wr_contest *c, const struct wr_rcounty
 		wr_buf_csv_str(v, p->code);
 		wr_buf_puts(v, ",");
 		wr_buf_csv_str(v, p->name);
-		wr_buf_printf(v, ",%s,", county->fips);
+		wr_buf_puts(v, ",");
+		wr_buf_puts(v, county->fips);
+		wr_buf_puts(v, ",");
 		wr_buf_csv_str(v, county->name);
-		wr_buf_printf(v, ",%d", p->reporting);
+		wr_buf_puts(v, p->reporting ? ",1" : ",0");
 		csv_votes(v, c, p->votes);
 
 		out->reporting += p->reporting;
@@ -249,16 +254,22 @@ static void cdf_count(struct wr_buf *b, int first, const char *kind, const char 
 static void cdf_unit_head(struct wr_buf *b, const char *type, const char *name,
                           int64_t reported, int64_t total)
 {
-	wr_buf_printf(b, ",\"Type\":\"%s\",\"Name\":", type);
+	wr_buf_puts(b, ",\"Type\":\"");
+	wr_buf_puts(b, type);
+	wr_buf_puts(b, "\",\"Name\":");
 	wr_buf_json_str(b, name);
-	wr_buf_printf(b, ",\"SubUnitsReported\":%lld,\"TotalSubUnits\":%lld",
-	              (long long)reported, (long long)total);
+	wr_buf_puts(b, ",\"SubUnitsReported\":");
+	wr_buf_int(b, reported);
+	wr_buf_puts(b, ",\"TotalSubUnits\":");
+	wr_buf_int(b, total);
 }
 
 static void cdf_external(struct wr_buf *b, const char *type, const char *value)
 {
-	wr_buf_printf(b, ",\"ExternalIdentifier\":[{\"@type\":\"ElectionResults."
-	                 "ExternalIdentifier\",\"Type\":\"%s\",\"Value\":", type);
+	wr_buf_puts(b, ",\"ExternalIdentifier\":[{\"@type\":\"ElectionResults."
+	               "ExternalIdentifier\",\"Type\":\"");
+	wr_buf_puts(b, type);
+	wr_buf_puts(b, "\",\"Value\":");
 	wr_buf_json_str(b, value);
 	wr_buf_puts(b, "}]}");
 }
