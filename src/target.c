@@ -54,7 +54,6 @@ static int open_http(struct wr_target *t, const char *url, struct wr_err *err)
 {
 	const char *host = strstr(url, "://") + 3;
 	const char *slash = strchr(host, '/'), *at = strchr(host, '@');
-	char token[1024];
 
 	if (at && (!slash || at < slash))
 		return wr_errf(err, WR_EINVAL, "target URL holds credentials, which would reach "
@@ -64,10 +63,17 @@ static int open_http(struct wr_target *t, const char *url, struct wr_err *err)
 	snprintf(t->base, sizeof t->base, "%s%s", url,
 	         url[strlen(url) - 1] == '/' ? "" : "/");
 	snprintf(t->name, sizeof t->name, "%s", t->base);
+	return WR_OK;
+}
+
+static void http_credentials(struct wr_target *t)
+{
+	char token[1024];
+
 	env_copy(token, sizeof token, "WARROOM_PUSH_TOKEN");
 	if (*token)
 		snprintf(t->auth, sizeof t->auth, "Authorization: Bearer %s", token);
-	return WR_OK;
+	sodium_memzero(token, sizeof token);
 }
 
 static int open_s3(struct wr_target *t, const char *rest, const char *endpoint,
@@ -110,6 +116,11 @@ static int open_s3(struct wr_target *t, const char *rest, const char *endpoint,
 	    snprintf(t->name, sizeof t->name, "s3://%s/%s at %s", bucket, prefix, ep) >=
 	        (int)sizeof t->name)
 		return wr_errf(err, WR_EINVAL, "target s3://%s: too long", rest);
+	return WR_OK;
+}
+
+static int s3_credentials(struct wr_target *t, struct wr_err *err)
+{
 	env_copy(t->access, sizeof t->access, "AWS_ACCESS_KEY_ID");
 	env_copy(t->secret, sizeof t->secret, "AWS_SECRET_ACCESS_KEY");
 	env_copy(t->session, sizeof t->session, "AWS_SESSION_TOKEN");
@@ -119,8 +130,8 @@ static int open_s3(struct wr_target *t, const char *rest, const char *endpoint,
 	return WR_OK;
 }
 
-int wr_target_open(struct wr_target *t, const char *url, const char *endpoint,
-                   struct wr_err *err)
+int wr_target_parse(struct wr_target *t, const char *url, const char *endpoint,
+                    struct wr_err *err)
 {
 	int rc;
 
@@ -140,8 +151,20 @@ int wr_target_open(struct wr_target *t, const char *url, const char *endpoint,
 		return wr_errf(err, WR_EINVAL, "target %s: use file://DIR, http(s)://HOST/PATH "
 		               "or s3://BUCKET/PREFIX", url);
 	}
+	return rc;
+}
+
+int wr_target_open(struct wr_target *t, const char *url, const char *endpoint,
+                   struct wr_err *err)
+{
+	int rc = wr_target_parse(t, url, endpoint, err);
+
+	if (rc == WR_OK && t->kind == WR_TARGET_S3)
+		rc = s3_credentials(t, err);
 	if (rc != WR_OK)
 		return rc;
+	if (t->kind == WR_TARGET_HTTP)
+		http_credentials(t);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!(t->curl = curl_easy_init()))
 		return wr_errf(err, WR_EIO, "libcurl could not start");

@@ -28,6 +28,10 @@ struct wr_target {
  * $AWS_REGION / $AWS_DEFAULT_REGION (s3). WR_EINVAL names what is wrong. */
 int wr_target_open(struct wr_target *t, const char *url, const char *endpoint,
                    struct wr_err *err);
+/* The same without credentials or a connection: the name a target is
+ * stored under, for views of how far it got. */
+int wr_target_parse(struct wr_target *t, const char *url, const char *endpoint,
+                    struct wr_err *err);
 void wr_target_close(struct wr_target *t);
 
 enum wr_put {

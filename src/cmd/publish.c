@@ -7,9 +7,10 @@
 #include "warroom/auth.h"
 #include "warroom/publish.h"
 #include "warroom/pusher.h"
+#include "warroom/target.h"
 
 struct args {
-	const char *db, *verb, *user, *reason, *to;
+	const char *db, *verb, *user, *reason, *to, *endpoint;
 	int json, zeroes, test, full;
 };
 
@@ -75,12 +76,16 @@ static int status(struct wr_store *s, const struct args *a, struct wr_err *err)
 {
 	struct wr_freeze f;
 	struct wr_push_state ps;
-	char target[700];
+	struct wr_target t;
+	char url[700];
+	const char *target = t.name;
 	int rc;
 
-	if ((rc = cmd_push_target(a->db, a->to, target, sizeof target)) != EXIT_OK)
-		return wr_errf(err, WR_EINVAL, "no target");
-	if ((rc = wr_publish_frozen(s, &f, err)) != WR_OK ||
+	if (cmd_push_target(a->db, a->to, url, sizeof url) != EXIT_OK)
+		return wr_errf(err, WR_EIO, "no push target");
+	/* The name push stores its cursor under, not the URL as typed. */
+	if ((rc = wr_target_parse(&t, url, a->endpoint, err)) != WR_OK ||
+	    (rc = wr_publish_frozen(s, &f, err)) != WR_OK ||
 	    (rc = wr_push_state_read(s, target, &ps, err)) != WR_OK)
 		return rc;
 	if (a->json) {
@@ -119,6 +124,7 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "user", required_argument, NULL, 'u' },
 		{ "reason", required_argument, NULL, 'r' },
 		{ "to", required_argument, NULL, 'o' },
+		{ "endpoint", required_argument, NULL, 'e' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -133,6 +139,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'u': a->user = optarg; break;
 		case 'r': a->reason = optarg; break;
 		case 'o': a->to = optarg; break;
+		case 'e': a->endpoint = optarg; break;
 		default: return -1;
 		}
 	}
@@ -166,7 +173,7 @@ const struct wr_cmd wr_cmd_publish = {
 	"publish",
 	"[--zeroes] [--test] [--full] [--json] [--db PATH]\n"
 	"       publish freeze --user NAME --reason TEXT | unfreeze --user NAME\n"
-	"       publish status [--to URL] [--json]\n"
+	"       publish status [--to URL] [--endpoint URL] [--json]\n"
 	"  Builds the next batch from approved tallies of counties whose gate is open;\n"
 	"  --zeroes publishes the structure with zero counts (test data) before opening.\n"
 	"exit: 0 done (also when nothing was new), 1 usage, 2 store, 3 frozen or not allowed,\n"
