@@ -40,17 +40,6 @@ struct fx {
 	int minute;                    /* reported_at of the next tally */
 };
 
-static void exec_sql(struct wr_store *s, const char *sql)
-{
-	char *msg = NULL;
-
-	if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, msg ? msg : "?");
-		sqlite3_free(msg);
-		fail();
-	}
-}
-
 static int group_setup(void **state)
 {
 	static const struct {
@@ -63,7 +52,6 @@ static int group_setup(void **state)
 	struct wr_fixture_counts n;
 	struct tu_store t;
 	struct wr_err err;
-	char sql[256];
 
 	(void)state;
 	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
@@ -73,46 +61,15 @@ static int group_setup(void **state)
 	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
 		if (wr_user_add(&t.s, "setup", users[i].name, users[i].role, "1234", &err) != WR_OK)
 			fail_msg("user %s: %s", users[i].name, err.msg);
-	snprintf(seed_dir, sizeof seed_dir, "/tmp/wrseed.XXXXXX");
-	assert_non_null(mkdtemp(seed_dir));
-	snprintf(seed_path, sizeof seed_path, "%s/seed.db", seed_dir);
-	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", seed_path);
-	exec_sql(&t.s, sql);
+	tu_seed_save(&t, seed_dir, seed_path);
 	tu_close(&t);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", seed_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[65536];
-	size_t n;
-
-	assert_non_null(in);
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-}
-
-static void find_user(struct wr_user *list, size_t n, const char *name, struct wr_user *out)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i].name, name)) {
-			*out = list[i];
-			return;
-		}
-	fail_msg("no user %s in the seed", name);
+	return tu_seed_remove(seed_dir);
 }
 
 static int setup(void **state)
@@ -127,7 +84,7 @@ static int setup(void **state)
 	snprintf(f->t.dir, sizeof f->t.dir, "/tmp/wrtest.XXXXXX");
 	assert_non_null(mkdtemp(f->t.dir));
 	snprintf(f->t.path, sizeof f->t.path, "%s/test.db", f->t.dir);
-	copy_file(seed_path, f->t.path);
+	tu_copy_file(seed_path, f->t.path);
 	if (wr_store_open(&f->t.s, f->t.path, &err) != WR_OK)
 		fail_msg("store: %s", err.msg);
 	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK)
@@ -135,9 +92,9 @@ static int setup(void **state)
 	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("intake: %s", err.msg);
 	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
-	find_user(list, n, "val", &f->val);
-	find_user(list, n, "vic", &f->vic);
-	find_user(list, n, "sam", &f->sam);
+	tu_find_user(list, n, "val", &f->val);
+	tu_find_user(list, n, "vic", &f->vic);
+	tu_find_user(list, n, "sam", &f->sam);
 	free(list);
 	*state = f;
 	return 0;

@@ -60,7 +60,6 @@ static int group_setup(void **state)
 	};
 	struct tu_store t;
 	struct wr_err err;
-	char sql[256];
 
 	(void)state;
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
@@ -68,46 +67,15 @@ static int group_setup(void **state)
 	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
 		if (wr_user_add(&t.s, "setup", users[i].name, users[i].role, "1234", &err) != WR_OK)
 			fail_msg("user %s: %s", users[i].name, err.msg);
-	snprintf(seed_dir, sizeof seed_dir, "/tmp/wrseed.XXXXXX");
-	assert_non_null(mkdtemp(seed_dir));
-	snprintf(seed_path, sizeof seed_path, "%s/seed.db", seed_dir);
-	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", seed_path);
-	exec_sql(&t.s, sql);
+	tu_seed_save(&t, seed_dir, seed_path);
 	tu_close(&t);
 	return 0;
 }
 
 static int group_teardown(void **state)
 {
-	char cmd[128];
-
 	(void)state;
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", seed_dir);
-	return system(cmd) == 0 ? 0 : -1;
-}
-
-static void copy_file(const char *from, const char *to)
-{
-	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
-	char buf[65536];
-	size_t n;
-
-	assert_non_null(in);
-	assert_non_null(out);
-	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
-		assert_int_equal(fwrite(buf, 1, n, out), n);
-	fclose(in);
-	assert_int_equal(fclose(out), 0);
-}
-
-static void find_user(struct wr_user *list, size_t n, const char *name, struct wr_user *out)
-{
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(list[i].name, name)) {
-			*out = list[i];
-			return;
-		}
-	fail_msg("no user %s in the seed", name);
+	return tu_seed_remove(seed_dir);
 }
 
 static int setup(void **state)
@@ -123,7 +91,7 @@ static int setup(void **state)
 	snprintf(f->t.dir, sizeof f->t.dir, "/tmp/wrtest.XXXXXX");
 	assert_non_null(mkdtemp(f->t.dir));
 	snprintf(f->t.path, sizeof f->t.path, "%s/test.db", f->t.dir);
-	copy_file(seed_path, f->t.path);
+	tu_copy_file(seed_path, f->t.path);
 	if (wr_store_open(&f->t.s, f->t.path, &err) != WR_OK)
 		fail_msg("store: %s", err.msg);
 	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK)
@@ -131,11 +99,11 @@ static int setup(void **state)
 	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("intake: %s", err.msg);
 	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
-	find_user(list, n, "alice", &f->alice);
-	find_user(list, n, "bob", &f->bob);
-	find_user(list, n, "sam", &f->sam);
-	find_user(list, n, "hank", &f->hank);
-	find_user(list, n, "ada", &f->ada);
+	tu_find_user(list, n, "alice", &f->alice);
+	tu_find_user(list, n, "bob", &f->bob);
+	tu_find_user(list, n, "sam", &f->sam);
+	tu_find_user(list, n, "hank", &f->hank);
+	tu_find_user(list, n, "ada", &f->ada);
 	free(list);
 	assert_int_equal(f->alice.role, WR_ROLE_VALIDATOR);
 	assert_int_equal(f->sam.role, WR_ROLE_SUPERVISOR);

@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "warroom/auth.h"
 #include "warroom/fixtures.h"
 #include "warroom/store.h"
 
@@ -84,6 +85,55 @@ static inline void tu_text(struct wr_store *s, const char *sql, char *out, size_
 	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
 		snprintf(out, n, "%s", sqlite3_column_text(st, 0));
 	sqlite3_finalize(st);
+}
+
+/* A seed store, saved once per test group and copied for each test, so
+ * every test starts from the same fixtures and users without paying for
+ * argon2 hashing each time. dir is a new temp directory; path the copy. */
+static inline void tu_seed_save(struct tu_store *t, char dir[64], char path[128])
+{
+	struct wr_err err;
+	char sql[256];
+
+	snprintf(dir, 64, "/tmp/wrseed.XXXXXX");
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, 128, "%s/seed.db", dir);
+	snprintf(sql, sizeof sql, "VACUUM INTO '%s'", path);
+	if (wr_store_exec(&t->s, sql, &err) != WR_OK)
+		fail_msg("seed: %s", err.msg);
+}
+
+static inline int tu_seed_remove(const char *dir)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+static inline void tu_copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+	char buf[65536];
+	size_t n;
+
+	assert_non_null(in);
+	assert_non_null(out);
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+		assert_int_equal(fwrite(buf, 1, n, out), n);
+	fclose(in);
+	assert_int_equal(fclose(out), 0);
+}
+
+static inline void tu_find_user(struct wr_user *list, size_t n, const char *name,
+                                struct wr_user *out)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i].name, name)) {
+			*out = list[i];
+			return;
+		}
+	fail_msg("no user %s in the seed", name);
 }
 
 #endif
