@@ -91,7 +91,7 @@ build/fuzz_submission: tests/fuzz/fuzz_submission.c $(LIB_SRC) build/schemas.c \
 test: deps
 	@$(MAKE) --no-print-directory test-all
 
-test-all: warroom build/tools/validator_sim $(TESTS) $(SAN_TESTS) build/fuzz_submission
+test-all: warroom build/tools/validator_sim build/tools/approve_counties $(TESTS) $(SAN_TESTS) build/fuzz_submission
 	@sh tests/run.sh
 
 unit: $(TESTS)
@@ -100,7 +100,7 @@ unit: $(TESTS)
 unit-san: $(SAN_TESTS)
 	@sh tests/run.sh san
 
-integration: warroom build/tools/validator_sim
+integration: warroom build/tools/validator_sim build/tools/approve_counties
 	@sh tests/run.sh integration
 
 fuzz: build/fuzz_submission

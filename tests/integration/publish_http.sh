@@ -71,8 +71,8 @@ push() { push_tok "$token" "$@"; }
 # ------------------------------------------------------------ a night in batches
 "$WARROOM" init --db "$db" --fixtures "$fx" >/dev/null
 WARROOM_PIN=9999 "$WARROOM" user add sup --role supervisor --db "$db" >/dev/null
-make -s -C "$ROOT" build/tools/approve_counties >/dev/null
 approve=$ROOT/build/tools/approve_counties
+[ -x "$approve" ] || { echo "not ok - $approve missing (make build/tools/approve_counties)"; exit 1; }
 
 # chunk FIRST LAST N: ingest lines FIRST..LAST of the night, approve every
 # county's unflagged tallies, publish; the publish --json in $WORK/pub.N.json.
