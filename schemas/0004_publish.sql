@@ -9,8 +9,10 @@ ALTER TABLE contest ADD COLUMN issuer_abbrev TEXT;
 ALTER TABLE contest ADD COLUMN party TEXT;
 
 -- One row per batch; its number is the NNNNNN in batches/NNNNNN/.
+-- AUTOINCREMENT: a number once used (and perhaps pushed) is never reused,
+-- even if the newest rows were removed in a repair.
 CREATE TABLE batches (
-  id          INTEGER PRIMARY KEY,
+  id          INTEGER PRIMARY KEY AUTOINCREMENT,
   created_at  TEXT NOT NULL,
   actor       TEXT NOT NULL,
   zeroes      INTEGER NOT NULL DEFAULT 0,  -- the empty structure before opening
@@ -40,7 +42,7 @@ CREATE TABLE batch_items (
 -- Files to push, in id order; latest.json is each batch's last row, so a
 -- pusher that keeps the order never names a batch before all of it is out.
 CREATE TABLE outbox (
-  id           INTEGER PRIMARY KEY,
+  id           INTEGER PRIMARY KEY AUTOINCREMENT,
   batch        INTEGER NOT NULL REFERENCES batches(id),
   key          TEXT NOT NULL,             -- path under the target
   content_type TEXT NOT NULL,

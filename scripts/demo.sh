@@ -16,7 +16,8 @@ W="$ROOT/warroom"
 "$W" init --fixtures "$ROOT/fixtures/iowa"
 WARROOM_PIN=1234 "$W" user add super --role supervisor >/dev/null
 echo "== before the opening: the structure with zero counts (test data)"
-"$W" publish --zeroes
+# The caucus opened at 01:00Z on 2024-01-16; zeroes are for before that.
+WARROOM_NOW=2024-01-16T00:30:00Z "$W" publish --zeroes
 echo "== ingesting the sample night (fixtures/iowa/nights/sample.ndjson)"
 "$W" ingest "$ROOT/fixtures/iowa/nights/sample.ndjson"
 echo "== the supervisor approves the unflagged tallies of ten counties"

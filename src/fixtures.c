@@ -622,5 +622,9 @@ int wr_fixtures_load(struct wr_store *s, const char *dir, struct wr_fixture_coun
 	snprintf(path, sizeof path, "%s/rules.json", dir);
 	if (rc == WR_OK && access(path, F_OK) == 0)
 		rc = wr_rules_file_load(s, path, err);
+	/* Rendered county parts hold candidate order, names and precinct
+	 * lists: after a reload the next batch must render every county anew. */
+	if (rc == WR_OK)
+		rc = wr_store_exec(s, "DELETE FROM render_cache", err);
 	return wr_store_finish(s, rc, err);
 }

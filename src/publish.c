@@ -236,6 +236,9 @@ static int zeroes_allowed(struct pub *p, struct wr_err *err)
 	if (real)
 		return wr_errf(err, WR_EPERM, "batch %06" PRId64 " already published results; "
 		               "a zeroes batch would replace them with nothing", real);
+	if (wr_time_now() >= p->c.opens_at)
+		return wr_errf(err, WR_EPERM, "the caucus has opened: zeroes are for before "
+		               "the opening; publish the approved results instead");
 	return WR_OK;
 }
 

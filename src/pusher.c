@@ -6,6 +6,7 @@
 
 #include "warroom/alloc.h"
 #include "warroom/audit.h"
+#include "warroom/publish.h"
 #include "warroom/pusher.h"
 #include "warroom/timefmt.h"
 
@@ -23,6 +24,7 @@ struct pusher {
 	struct wr_push_stats *st;
 	struct wr_audit *au;
 	sqlite3_stmt *next;
+	int frozen_logged;
 };
 
 static int stopped(const struct pusher *p)
@@ -164,6 +166,23 @@ static int ensure_cursor(struct pusher *p, struct wr_err *err)
 	return wr_store_finish(p->s, rc, err);
 }
 
+/* How far the target's cursor is now: another pusher on the same target
+ * may have moved it while this one waited to retry. */
+static int64_t cursor_at(struct pusher *p)
+{
+	sqlite3_stmt *st;
+	int64_t id = 0;
+
+	if (sqlite3_prepare_v2(p->s->db, "SELECT last_id FROM push_cursors WHERE target = ?1",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, p->t->name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		id = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return id;
+}
+
 /* Exponential, capped, with jitter so pushers that failed together do not
  * retry together. */
 static long backoff(const struct wr_push_opts *o, int tries)
@@ -207,9 +226,31 @@ static int push_item(struct pusher *p, const struct item *it, struct wr_err *err
 			               tries, tries == 1 ? "try" : "tries", why,
 			               r == WR_PUT_AUTH ? " (the target refused the credentials)" : "");
 		pause_ms(p, wait);
-		if (stopped(p))
+		/* Never put an older file back over what another pusher sent. */
+		if (stopped(p) || cursor_at(p) >= it->id)
 			return WR_OK;
 	}
+}
+
+/* A supervisor's freeze holds what is queued too: it is how a bad number
+ * already in a batch is kept from the public. 1 while frozen. */
+static int held(struct pusher *p, struct wr_err *err)
+{
+	struct wr_freeze f;
+	char now[32];
+
+	if (wr_publish_frozen(p->s, &f, err) != WR_OK)
+		return WR_ESTORE;
+	if (f.frozen && !p->frozen_logged && p->o->log) {
+		wr_time_format_utc(wr_time_now(), now);
+		fprintf(p->o->log, "%s push: publishing is frozen by %s: %s; holding\n", now,
+		        f.by, f.reason);
+	}
+	p->frozen_logged = f.frozen;
+	if (f.frozen)
+		wr_errf(err, WR_EPERM, "publishing is frozen by %s since %s: %s; nothing pushed",
+		        f.by, f.at, f.reason);
+	return f.frozen;
 }
 
 int wr_push(struct wr_store *s, struct wr_target *t, const struct wr_push_opts *o,
@@ -228,6 +269,14 @@ int wr_push(struct wr_store *s, struct wr_target *t, const struct wr_push_opts *
 	        " coalesce((SELECT last_id FROM push_cursors WHERE target = ?1), 0)"
 	        " ORDER BY id LIMIT 1", err)) == WR_OK) {
 		while (!stopped(&p)) {
+			if ((more = held(&p, err)) != 0) {
+				if (more < 0 || !o->follow) {
+					rc = more < 0 ? more : WR_EPERM;
+					break;
+				}
+				pause_ms(&p, o->poll_ms);
+				continue;
+			}
 			if ((more = next_item(&p, &it, err)) < 0) {
 				rc = more;
 				break;

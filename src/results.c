@@ -4,6 +4,7 @@
 
 #include "warroom/alloc.h"
 #include "warroom/results.h"
+#include "warroom/utf8.h"
 
 struct wr_results {
 	struct wr_store *s;
@@ -15,6 +16,16 @@ struct wr_results {
 	size_t cap;
 	struct wr_rprecinct *buf;
 };
+
+/* A name longer than its field is cut between characters: a cut inside
+ * one would make every published document invalid UTF-8. */
+static void copy_utf8(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	s = s ? s : "";
+	snprintf(dst, n, "%.*s", wr_utf8_prefix(s, n - 1), s);
+}
 
 int wr_results_open(struct wr_results **out, struct wr_store *s, const struct wr_contest *c,
                     struct wr_err *err)
@@ -65,8 +76,8 @@ int wr_results_counties(struct wr_results *r, size_t *n, const char (**fips)[8],
 				r->fips = wr_xrealloc(r->fips, cap * sizeof *r->fips);
 				r->names = wr_xrealloc(r->names, cap * sizeof *r->names);
 			}
-			snprintf(r->fips[r->ncounties], 8, "%s", sqlite3_column_text(st, 0));
-			snprintf(r->names[r->ncounties++], 64, "%s", sqlite3_column_text(st, 1));
+			copy_utf8(r->fips[r->ncounties], 8, st, 0);
+			copy_utf8(r->names[r->ncounties++], 64, st, 1);
 		}
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
@@ -116,8 +127,8 @@ int wr_results_county(struct wr_results *r, const char *fips, int zero,
 			r->buf = wr_xrealloc(r->buf, (r->cap = r->cap ? r->cap * 2 : 64) * sizeof *p);
 		p = &r->buf[n++];
 		memset(p, 0, sizeof *p);
-		snprintf(p->code, sizeof p->code, "%s", sqlite3_column_text(st, 0));
-		snprintf(p->name, sizeof p->name, "%s", sqlite3_column_text(st, 1));
+		copy_utf8(p->code, sizeof p->code, st, 0);
+		copy_utf8(p->name, sizeof p->name, st, 1);
 		if (zero || sqlite3_column_type(st, 2) == SQLITE_NULL)
 			continue;
 		p->reporting = 1;

@@ -58,22 +58,38 @@ static int open_http(struct wr_target *t, const char *url, struct wr_err *err)
 	if (at && (!slash || at < slash))
 		return wr_errf(err, WR_EINVAL, "target URL holds credentials, which would reach "
 		               "the logs: give the token in WARROOM_PUSH_TOKEN instead");
-	if (strchr(url, '?') || strchr(url, '#'))
-		return wr_errf(err, WR_EINVAL, "target URL %s: no query or fragment, please", url);
+	if (strchr(url, '?') || strchr(url, '#'))  /* not echoed: it may hold a signature */
+		return wr_errf(err, WR_EINVAL, "target URL: no query or fragment, please");
 	snprintf(t->base, sizeof t->base, "%s%s", url,
 	         url[strlen(url) - 1] == '/' ? "" : "/");
 	snprintf(t->name, sizeof t->name, "%s", t->base);
 	return WR_OK;
 }
 
-static void http_credentials(struct wr_target *t)
+static int loopback(const char *base)
+{
+	static const char *const hosts[] = { "http://127.", "http://localhost:",
+	                                     "http://localhost/", "http://[::1]" };
+
+	for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++)
+		if (!strncmp(base, hosts[i], strlen(hosts[i])))
+			return 1;
+	return 0;
+}
+
+static int http_credentials(struct wr_target *t, struct wr_err *err)
 {
 	char token[1024];
+	int rc = WR_OK;
 
 	env_copy(token, sizeof token, "WARROOM_PUSH_TOKEN");
-	if (*token)
+	if (*token && !strncmp(t->base, "http://", 7) && !loopback(t->base))
+		rc = wr_errf(err, WR_EINVAL, "target %s: the token would cross the network in "
+		             "clear; use https://", t->name);
+	else if (*token)
 		snprintf(t->auth, sizeof t->auth, "Authorization: Bearer %s", token);
 	sodium_memzero(token, sizeof token);
+	return rc;
 }
 
 static int open_s3(struct wr_target *t, const char *rest, const char *endpoint,
@@ -161,10 +177,10 @@ int wr_target_open(struct wr_target *t, const char *url, const char *endpoint,
 
 	if (rc == WR_OK && t->kind == WR_TARGET_S3)
 		rc = s3_credentials(t, err);
+	if (rc == WR_OK && t->kind == WR_TARGET_HTTP)
+		rc = http_credentials(t, err);
 	if (rc != WR_OK)
 		return rc;
-	if (t->kind == WR_TARGET_HTTP)
-		http_credentials(t);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (!(t->curl = curl_easy_init()))
 		return wr_errf(err, WR_EIO, "libcurl could not start");
@@ -240,8 +256,8 @@ static int mkdirs(char *path)
 	return 0;
 }
 
-static struct curl_slist *headers(const struct wr_target *t, const char *type,
-                                  const char *sha256_hex)
+static struct curl_slist *headers(const struct wr_target *t, const char *key,
+                                  const char *type, const char *sha256_hex)
 {
 	struct curl_slist *h = NULL;
 	char line[2200];
@@ -250,6 +266,11 @@ static struct curl_slist *headers(const struct wr_target *t, const char *type,
 		return NULL;
 	snprintf(line, sizeof line, "Content-Type: %s", type);
 	h = curl_slist_append(h, line);
+	/* Behind a CDN: a batch never changes once written, the pointer to the
+	 * newest one changes every few minutes. */
+	h = curl_slist_append(h, strcmp(key, "latest.json")
+	                             ? "Cache-Control: public, max-age=31536000, immutable"
+	                             : "Cache-Control: public, max-age=5");
 	/* No 100-continue round trip to an origin; not for S3, where curl 7.88
 	 * would sign the removed header as an empty one (403). */
 	if (t->kind == WR_TARGET_HTTP)
@@ -268,6 +289,16 @@ static struct curl_slist *headers(const struct wr_target *t, const char *type,
 	return h;
 }
 
+/* A transfer stalled on a silent server ends as soon as a stop is asked
+ * for, not at the timeout; it counts as a failed try, so nothing moves. */
+static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+	const struct wr_target *t = arg;
+
+	(void)dt, (void)dn, (void)ut, (void)un;
+	return t->stop && *t->stop;
+}
+
 static void setup(struct wr_target *t, const char *url, struct source *src,
                   struct reply *rep, struct curl_slist *h)
 {
@@ -275,7 +306,11 @@ static void setup(struct wr_target *t, const char *url, struct source *src,
 
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, t->kind == WR_TARGET_FILE ? "file"
+	                                           : "http,https");
+	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, progress);
+	curl_easy_setopt(c, CURLOPT_XFERINFODATA, t);
 	curl_easy_setopt(c, CURLOPT_UPLOAD, 1L);
 	curl_easy_setopt(c, CURLOPT_READFUNCTION, read_body);
 	curl_easy_setopt(c, CURLOPT_READDATA, src);
@@ -307,7 +342,7 @@ static enum wr_put classify_curl(CURLcode cc, char *why, size_t whylen)
 	case CURLE_OPERATION_TIMEDOUT: case CURLE_SEND_ERROR: case CURLE_RECV_ERROR:
 	case CURLE_GOT_NOTHING: case CURLE_PARTIAL_FILE: case CURLE_WRITE_ERROR:
 	case CURLE_UPLOAD_FAILED: case CURLE_FILE_COULDNT_READ_FILE:
-	case CURLE_HTTP2: case CURLE_HTTP2_STREAM:
+	case CURLE_HTTP2: case CURLE_HTTP2_STREAM: case CURLE_ABORTED_BY_CALLBACK:
 		return WR_PUT_RETRY;
 	default:
 		return WR_PUT_FAIL;
@@ -334,7 +369,8 @@ static enum wr_put classify_http(long status, const struct reply *rep, char *why
 static enum wr_put file_commit(const char *tmp, const char *final, char *why,
                                size_t whylen)
 {
-	int fd = open(tmp, O_RDONLY);
+	int fd = open(tmp, O_RDONLY), dir;
+	char parent[1200];
 
 	if (fd < 0 || fsync(fd) != 0 || rename(tmp, final) != 0) {
 		snprintf(why, whylen, "%s: %s", final, strerror(errno));
@@ -344,6 +380,15 @@ static enum wr_put file_commit(const char *tmp, const char *final, char *why,
 		return WR_PUT_RETRY;
 	}
 	close(fd);
+	/* The rename itself is durable only once its directory is synced. */
+	snprintf(parent, sizeof parent, "%.*s", (int)(strrchr(final, '/') - final), final);
+	if ((dir = open(parent, O_RDONLY)) < 0 || fsync(dir) != 0) {
+		snprintf(why, whylen, "%s: %s", parent, strerror(errno));
+		if (dir >= 0)
+			close(dir);
+		return WR_PUT_RETRY;
+	}
+	close(dir);
 	return WR_PUT_OK;
 }
 
@@ -374,7 +419,7 @@ enum wr_put wr_target_put(struct wr_target *t, const char *key, const char *type
 	} else {
 		snprintf(url, sizeof url, "%s%s", t->base, key);
 	}
-	h = headers(t, type, sha256_hex);
+	h = headers(t, key, type, sha256_hex);
 	setup(t, url, &src, &rep, h);
 	cc = curl_easy_perform(t->curl);
 	curl_easy_getinfo(t->curl, CURLINFO_RESPONSE_CODE, &status);

@@ -685,7 +685,12 @@ static void test_zeroes_only_before_results(void **state)
 	size_t i;
 
 	approved(f, "a1", "19101-001", 60);   /* approved, but zeroes show none */
+	/* Zeroes are for before the opening (19:00 -06:00 is 01:00Z). */
+	assert_int_equal(publish_with(f, 0, 1, &r, &err), WR_EPERM);
+	assert_non_null(strstr(err.msg, "opened"));
+	assert_int_equal(setenv("WARROOM_NOW", "2024-01-16T00:30:00Z", 1), 0);
 	assert_int_equal(publish_with(f, 0, 1, &r, &err), WR_OK);
+	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
 	assert_int_equal(r.batch, 1);
 	assert_int_equal(r.precincts, 0);
 	assert_int_equal(r.reporting, 0);
@@ -834,6 +839,56 @@ static void assert_files_match_outbox(struct fx *f, const char *dir)
 	}
 	sqlite3_finalize(st);
 	assert_int_equal(n, q(f, "SELECT count(*) FROM outbox WHERE key <> 'latest.json'"));
+}
+
+/* A freeze holds batches already queued: nothing more reaches the public
+ * until a supervisor unfreezes. */
+static void test_freeze_holds_queued_batches(void **state)
+{
+	struct fx *f = *state;
+	struct wr_publish_result r;
+	struct wr_push_stats ps;
+	struct wr_push_opts o = PUSH;
+	struct wr_target t;
+	struct wr_err err;
+	char dir[256];
+
+	approved(f, "a1", "19101-001", 60);
+	assert_int_equal(publish(f, &r), 1);
+	wr_publish_result_free(&r);
+	assert_int_equal(wr_publish_freeze(&f->t.s, &f->sam, 1, "bad Polk number", &err),
+	                 WR_OK);
+	snprintf(dir, sizeof dir, "%s/public", f->t.dir);
+	open_target(&t, dir);
+	assert_int_equal(wr_push(&f->t.s, &t, &o, &ps, &err), WR_EPERM);
+	assert_non_null(strstr(err.msg, "bad Polk number"));
+	assert_int_equal(ps.items, 0);
+	assert_int_equal(q(f, "SELECT coalesce(max(last_id), 0) FROM push_cursors"), 0);
+	assert_int_equal(wr_publish_freeze(&f->t.s, &f->sam, 0, NULL, &err), WR_OK);
+	assert_int_equal(wr_push(&f->t.s, &t, &o, &ps, &err), WR_OK);
+	assert_int_equal(ps.batches, 1);
+	wr_target_close(&t);
+}
+
+/* Reloading the fixtures may reorder or rename candidates: the kept county
+ * parts are dropped, so the next batch renders every county anew. */
+static void test_fixture_reload_drops_rendered_parts(void **state)
+{
+	struct fx *f = *state;
+	struct wr_publish_result r;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	approved(f, "a1", "19101-001", 60);
+	assert_int_equal(publish(f, &r), 1);
+	wr_publish_result_free(&r);
+	assert_true(q(f, "SELECT count(*) FROM render_cache") > 0);
+	assert_int_equal(wr_fixtures_load(&f->t.s, DIR, &n, &err), WR_OK);
+	assert_int_equal(q(f, "SELECT count(*) FROM render_cache"), 0);
+	approved(f, "a2", "19101-005", 58);
+	assert_int_equal(publish(f, &r), 2);
+	assert_int_equal(r.counties, q(f, "SELECT count(*) FROM counties"));
+	wr_publish_result_free(&r);
 }
 
 static void test_push_to_directory(void **state)
@@ -998,6 +1053,9 @@ int main(void)
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_stops_publishing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zeroes_only_before_results, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_holds_queued_batches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixture_reload_drops_rendered_parts, setup,
+		                                teardown),
 		cmocka_unit_test_setup_teardown(test_pre_opening_tally_not_published, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_pre_opening_tally_does_not_open_gate, setup,

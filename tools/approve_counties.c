@@ -18,14 +18,16 @@ static int approve_all(struct wr_store *s, struct wr_review *r, const struct wr_
 {
 	sqlite3_stmt *st;
 	long n;
-	int rc = WR_OK;
+	int rc = WR_OK, step;
 
 	if (wr_store_prepare(s, &st, "SELECT fips FROM counties ORDER BY fips", err))
 		return WR_ESTORE;
-	while (rc == WR_OK && sqlite3_step(st) == SQLITE_ROW) {
+	while (rc == WR_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
 		rc = wr_review_bulk_approve(r, u, (const char *)sqlite3_column_text(st, 0), &n, err);
 		*total += n;
 	}
+	if (rc == WR_OK && step != SQLITE_DONE)
+		rc = wr_store_fail(s, err, "listing counties");
 	sqlite3_finalize(st);
 	return rc;
 }

@@ -32,7 +32,8 @@ struct wr_push_stats {
 
 /* Returns WR_OK when the outbox is drained (or, with follow, when stopped),
  * WR_EAUTH when the target refused the credentials, WR_EIO when an item
- * could not be pushed (the message names it and why). */
+ * could not be pushed (the message names it and why), WR_EPERM while a
+ * supervisor's freeze holds publishing (with follow: waits it out). */
 int wr_push(struct wr_store *s, struct wr_target *t, const struct wr_push_opts *o,
             struct wr_push_stats *st, struct wr_err *err);
 

@@ -6,6 +6,7 @@
 #ifndef WARROOM_TARGET_H
 #define WARROOM_TARGET_H
 
+#include <signal.h>
 #include <stddef.h>
 
 #include "warroom/err.h"
@@ -19,6 +20,7 @@ struct wr_target {
 	char auth[1100];    /* "Authorization: Bearer ..." for http(s), "" when none */
 	char access[256], secret[256], session[2048], region[64];  /* s3 */
 	long connect_timeout_ms, timeout_ms;
+	volatile sig_atomic_t *stop;  /* when set and raised, a transfer ends early */
 	void *curl;         /* one handle, so connections are reused */
 };
 

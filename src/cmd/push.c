@@ -26,6 +26,9 @@ static void catch_signals(void)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* libcurl is told not to use signals, so a peer that closes mid-upload
+	 * must not kill a --follow pusher. */
+	signal(SIGPIPE, SIG_IGN);
 }
 
 struct args {
@@ -94,6 +97,7 @@ static int run(int argc, char **argv)
 		return cmd_exit(WR_EINVAL, &err);
 	}
 	t.timeout_ms = (long)(a.timeout * 1000);
+	t.stop = &stop;
 	if ((rc = cmd_open_store(&s, a.db)) != EXIT_OK) {
 		wr_target_close(&t);
 		return rc;
@@ -119,6 +123,7 @@ const struct wr_cmd wr_cmd_push = {
 	"  http(s)://HOST/PATH (token: $WARROOM_PUSH_TOKEN), s3://BUCKET/PREFIX\n"
 	"  (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION; --endpoint or\n"
 	"  AWS_ENDPOINT_URL for an S3-compatible store)\n"
-	"exit: 0 outbox drained, 1 usage, 2 store or push failed, 6 credentials refused",
+	"exit: 0 outbox drained, 1 usage, 2 store or push failed, 3 publishing frozen,\n"
+	"      6 credentials refused",
 	"push published batches to the public results store", run,
 };
