@@ -526,6 +526,19 @@ static int outbox_batch(struct pub *p, struct wr_err *err)
 	return rc;
 }
 
+static int published_any(struct pub *p)
+{
+	sqlite3_stmt *st;
+	int any = 0;
+
+	if (sqlite3_prepare_v2(p->s->db, "SELECT 1 FROM publications LIMIT 1", -1, &st,
+	                       NULL) != SQLITE_OK)
+		return 0;
+	any = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return any;
+}
+
 static int publish_txn(struct pub *p, struct wr_err *err)
 {
 	struct wr_freeze f;
@@ -539,8 +552,10 @@ static int publish_txn(struct pub *p, struct wr_err *err)
 	rc = p->o->zeroes ? zeroes_allowed(p, err) : collect_changes(p, err);
 	if (rc != WR_OK)
 		return rc;
-	if (!p->nch && !p->o->zeroes && !p->o->full)
-		return WR_OK;  /* nothing new: no batch */
+	/* Nothing new: no batch. A full re-render of nothing published would
+	 * be a batch of zeroes that is not marked as test data. */
+	if (!p->nch && !p->o->zeroes && (!p->o->full || !published_any(p)))
+		return WR_OK;
 	if ((rc = insert_batch(p, err)) != WR_OK || (rc = mark_published(p, err)) != WR_OK ||
 	    (rc = render_counties(p, err)) != WR_OK || (rc = outbox_batch(p, err)) != WR_OK)
 		return rc;
