@@ -156,7 +156,7 @@ static void read_user(sqlite3_stmt *st, struct wr_user *u)
 
 	memset(u, 0, sizeof *u);
 	u->id = sqlite3_column_int64(st, 0);
-	snprintf(u->name, sizeof u->name, "%s", sqlite3_column_text(st, 1));
+	wr_store_text(st, 1, u->name, sizeof u->name);
 	wr_role_parse((const char *)sqlite3_column_text(st, 2), &r, NULL);
 	u->role = r;
 	u->disabled = sqlite3_column_int(st, 3);

@@ -6,13 +6,6 @@
 #include "warroom/contest.h"
 #include "warroom/timefmt.h"
 
-static void copy_text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 static int load_candidates(struct wr_store *s, struct wr_contest *c, struct wr_err *err)
 {
 	sqlite3_stmt *st;
@@ -23,8 +16,8 @@ static int load_candidates(struct wr_store *s, struct wr_contest *c, struct wr_e
 		return WR_ESTORE;
 	c->ncand = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW && c->ncand < WR_MAX_CANDIDATES) {
-		copy_text(c->cand[c->ncand].id, sizeof c->cand[0].id, st, 0);
-		copy_text(c->cand[c->ncand].name, sizeof c->cand[0].name, st, 1);
+		wr_store_text(st, 0, c->cand[c->ncand].id, sizeof c->cand[0].id);
+		wr_store_text(st, 1, c->cand[c->ncand].name, sizeof c->cand[0].name);
 		c->ncand++;
 	}
 	sqlite3_finalize(st);
@@ -47,14 +40,14 @@ int wr_contest_load(struct wr_store *s, struct wr_contest *c, struct wr_err *err
 		return WR_ESTORE;
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		copy_text(c->id, sizeof c->id, st, 0);
-		copy_text(c->name, sizeof c->name, st, 1);
-		copy_text(c->state, sizeof c->state, st, 2);
+		wr_store_text(st, 0, c->id, sizeof c->id);
+		wr_store_text(st, 1, c->name, sizeof c->name);
+		wr_store_text(st, 2, c->state, sizeof c->state);
 		c->opens_at = sqlite3_column_int64(st, 3);
-		copy_text(c->date, sizeof c->date, st, 4);
-		copy_text(c->issuer, sizeof c->issuer, st, 5);
-		copy_text(c->issuer_abbrev, sizeof c->issuer_abbrev, st, 6);
-		copy_text(c->party, sizeof c->party, st, 7);
+		wr_store_text(st, 4, c->date, sizeof c->date);
+		wr_store_text(st, 5, c->issuer, sizeof c->issuer);
+		wr_store_text(st, 6, c->issuer_abbrev, sizeof c->issuer_abbrev);
+		wr_store_text(st, 7, c->party, sizeof c->party);
 	}
 	sqlite3_finalize(st);
 	if (rc == SQLITE_DONE)

@@ -114,7 +114,7 @@ static int64_t next_clean(struct run *r, int64_t after, char *sid, size_t n)
 	sqlite3_bind_int64(st, 1, after);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
-		snprintf(sid, n, "%s", (const char *)sqlite3_column_text(st, 1));
+		wr_store_text(st, 1, sid, n);
 	}
 	sqlite3_reset(st);
 	return id;
@@ -224,7 +224,7 @@ static int fate_of(struct run *r, const char *sid, struct fate *f, struct wr_err
 	sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
-		snprintf(f->code, sizeof f->code, "%s", (const char *)sqlite3_column_text(st, 1));
+		wr_store_text(st, 1, f->code, sizeof f->code);
 		f->approved = sqlite3_column_int(st, 2);
 		f->stored = 1;
 	}

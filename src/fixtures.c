@@ -354,7 +354,7 @@ static int operator_alias(struct loader *l, sqlite3_stmt *st, int i, const char 
 		sqlite3_bind_text(st, 2, b, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		snprintf(code, sizeof code, "%s", (const char *)sqlite3_column_text(st, 0));
+		wr_store_text(st, 0, code, sizeof code);
 	else if (rc != SQLITE_DONE)
 		wr_store_fail(l->s, l->err, "checking operators' aliases");
 	sqlite3_reset(st);
@@ -515,7 +515,7 @@ static int none_removed(struct loader *l, const struct table *t, const char *pat
 	sqlite3_bind_text(st, 1, t->file, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		snprintf(key, sizeof key, "%s", (const char *)sqlite3_column_text(st, 0));
+		wr_store_text(st, 0, key, sizeof key);
 	else if (rc != SQLITE_DONE)
 		wr_store_fail(l->s, l->err, "comparing the store with the fixtures");
 	sqlite3_finalize(st);

@@ -197,7 +197,7 @@ static int lookup(struct wr_resolver *r, sqlite3_stmt *st, struct wr_resolution 
 
 	if (rc == SQLITE_ROW) {
 		out->precinct_id = sqlite3_column_int64(st, 0);
-		snprintf(out->code, sizeof out->code, "%s", sqlite3_column_text(st, 1));
+		wr_store_text(st, 1, out->code, sizeof out->code);
 		snprintf(out->county_fips, sizeof out->county_fips, "%s",
 		         sqlite3_column_text(st, 2));
 	}
@@ -238,7 +238,7 @@ int wr_resolve_county(struct wr_resolver *r, const char *county, char fips_out[8
 	rc = sqlite3_step(r->county);
 	fips_out[0] = '\0';
 	if (rc == SQLITE_ROW)
-		snprintf(fips_out, 8, "%s", sqlite3_column_text(r->county, 0));
+		wr_store_text(r->county, 0, fips_out, 8);
 	sqlite3_reset(r->county);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return wr_store_fail(r->s, err, "resolving a county");

@@ -64,9 +64,9 @@ int wr_publish_frozen(struct wr_store *s, struct wr_freeze *f, struct wr_err *er
 		return WR_ESTORE;
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		f->frozen = sqlite3_column_int(st, 0);
-		snprintf(f->by, sizeof f->by, "%s", sqlite3_column_text(st, 1));
-		snprintf(f->reason, sizeof f->reason, "%s", sqlite3_column_text(st, 2));
-		snprintf(f->at, sizeof f->at, "%s", sqlite3_column_text(st, 3));
+		wr_store_text(st, 1, f->by, sizeof f->by);
+		wr_store_text(st, 2, f->reason, sizeof f->reason);
+		wr_store_text(st, 3, f->at, sizeof f->at);
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -362,7 +362,7 @@ static int cache_store(struct pub *p, sqlite3_stmt *st, size_t k, struct wr_err 
 static int render_one(struct pub *p, sqlite3_stmt *put, size_t k, struct wr_err *err)
 {
 	struct wr_rcounty county;
-	int rc = wr_results_county(p->res, p->fips[k], p->o->zeroes, &county, err);
+	int rc = wr_results_county(p->res, k, p->o->zeroes, &county, err);
 
 	if (rc != WR_OK)
 		return rc;

@@ -44,13 +44,6 @@ static void pause_ms(const struct pusher *p, long ms)
 	}
 }
 
-static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *v = sqlite3_column_text(st, col);
-
-	snprintf(dst, n, "%s", v ? (const char *)v : "");
-}
-
 /* 1 with the next item for the target, 0 when the outbox is drained. */
 static int next_item(struct pusher *p, struct item *it, struct wr_err *err)
 {
@@ -63,8 +56,8 @@ static int next_item(struct pusher *p, struct item *it, struct wr_err *err)
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		it->id = sqlite3_column_int64(st, 0);
 		it->batch = sqlite3_column_int64(st, 1);
-		copy_col(it->key, sizeof it->key, st, 2);
-		copy_col(it->type, sizeof it->type, st, 3);
+		wr_store_text(st, 2, it->key, sizeof it->key);
+		wr_store_text(st, 3, it->type, sizeof it->type);
 		it->len = (size_t)sqlite3_column_bytes(st, 4);
 		it->body = wr_xmalloc(it->len + 1);
 		if (it->len)
@@ -314,9 +307,9 @@ int wr_push_state_read(struct wr_store *s, const char *target, struct wr_push_st
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ps->last_id = sqlite3_column_int64(st, 0);
 		ps->attempts = sqlite3_column_int(st, 1);
-		copy_col(ps->last_ok_at, sizeof ps->last_ok_at, st, 2);
-		copy_col(ps->last_try_at, sizeof ps->last_try_at, st, 3);
-		copy_col(ps->last_error, sizeof ps->last_error, st, 4);
+		wr_store_text(st, 2, ps->last_ok_at, sizeof ps->last_ok_at);
+		wr_store_text(st, 3, ps->last_try_at, sizeof ps->last_try_at);
+		wr_store_text(st, 4, ps->last_error, sizeof ps->last_error);
 		ps->backlog = sqlite3_column_int64(st, 5);
 		ps->last_batch = sqlite3_column_int64(st, 6);
 	}

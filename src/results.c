@@ -4,7 +4,6 @@
 
 #include "warroom/alloc.h"
 #include "warroom/results.h"
-#include "warroom/utf8.h"
 
 struct wr_results {
 	struct wr_store *s;
@@ -16,16 +15,6 @@ struct wr_results {
 	size_t cap;
 	struct wr_rprecinct *buf;
 };
-
-/* A name longer than its field is cut between characters: a cut inside
- * one would make every published document invalid UTF-8. */
-static void copy_utf8(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-
-	s = s ? s : "";
-	snprintf(dst, n, "%.*s", wr_utf8_prefix(s, n - 1), s);
-}
 
 int wr_results_open(struct wr_results **out, struct wr_store *s, const struct wr_contest *c,
                     struct wr_err *err)
@@ -76,8 +65,8 @@ int wr_results_counties(struct wr_results *r, size_t *n, const char (**fips)[8],
 				r->fips = wr_xrealloc(r->fips, cap * sizeof *r->fips);
 				r->names = wr_xrealloc(r->names, cap * sizeof *r->names);
 			}
-			copy_utf8(r->fips[r->ncounties], 8, st, 0);
-			copy_utf8(r->names[r->ncounties++], 64, st, 1);
+			wr_store_text(st, 0, r->fips[r->ncounties], 8);
+			wr_store_text(st, 1, r->names[r->ncounties++], 64);
 		}
 		sqlite3_finalize(st);
 		if (rc != SQLITE_DONE)
@@ -107,19 +96,17 @@ static int read_votes(struct wr_results *r, sqlite3_int64 submission,
 	return WR_OK;
 }
 
-int wr_results_county(struct wr_results *r, const char *fips, int zero,
-                      struct wr_rcounty *county, struct wr_err *err)
+int wr_results_county(struct wr_results *r, size_t k, int zero, struct wr_rcounty *county,
+                      struct wr_err *err)
 {
 	sqlite3_stmt *st = r->precincts;
 	size_t n = 0;
 	int rc = SQLITE_DONE;
 
 	memset(county, 0, sizeof *county);
-	snprintf(county->fips, sizeof county->fips, "%s", fips);
-	for (size_t i = 0; i < r->ncounties; i++)
-		if (!strcmp(r->fips[i], fips))
-			snprintf(county->name, sizeof county->name, "%s", r->names[i]);
-	sqlite3_bind_text(st, 1, fips, -1, SQLITE_TRANSIENT);
+	snprintf(county->fips, sizeof county->fips, "%s", r->fips[k]);
+	snprintf(county->name, sizeof county->name, "%s", r->names[k]);
+	sqlite3_bind_text(st, 1, r->fips[k], -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct wr_rprecinct *p;
 
@@ -127,8 +114,8 @@ int wr_results_county(struct wr_results *r, const char *fips, int zero,
 			r->buf = wr_xrealloc(r->buf, (r->cap = r->cap ? r->cap * 2 : 64) * sizeof *p);
 		p = &r->buf[n++];
 		memset(p, 0, sizeof *p);
-		copy_utf8(p->code, sizeof p->code, st, 0);
-		copy_utf8(p->name, sizeof p->name, st, 1);
+		wr_store_text(st, 0, p->code, sizeof p->code);
+		wr_store_text(st, 1, p->name, sizeof p->name);
 		if (zero || sqlite3_column_type(st, 2) == SQLITE_NULL)
 			continue;
 		p->reporting = 1;

@@ -66,29 +66,22 @@ void wr_review_close(struct wr_review *r)
 	free(r);
 }
 
-static void text(char *dst, size_t n, sqlite3_stmt *st, int col)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-
-	snprintf(dst, n, "%s", t ? (const char *)t : "");
-}
-
 static void read_facts(sqlite3_stmt *st, const struct wr_user *u, struct facts *f)
 {
 	memset(f, 0, sizeof *f);
 	f->item.id = sqlite3_column_int64(st, 0);
-	text(f->item.submission_id, sizeof f->item.submission_id, st, 1);
-	text(f->item.precinct, sizeof f->item.precinct, st, 2);
-	text(f->item.county_fips, sizeof f->item.county_fips, st, 3);
-	text(f->item.state, sizeof f->item.state, st, 4);
+	wr_store_text(st, 1, f->item.submission_id, sizeof f->item.submission_id);
+	wr_store_text(st, 2, f->item.precinct, sizeof f->item.precinct);
+	wr_store_text(st, 3, f->item.county_fips, sizeof f->item.county_fips);
+	wr_store_text(st, 4, f->item.state, sizeof f->item.state);
 	f->item.severity = (enum wr_severity)sqlite3_column_int(st, 5);
 	f->item.approvals = sqlite3_column_int(st, 6);
 	f->mine_approved = sqlite3_column_int(st, 7);
-	text(f->keyed_by, sizeof f->keyed_by, st, 8);
-	text(f->reporter, sizeof f->reporter, st, 9);
+	wr_store_text(st, 8, f->keyed_by, sizeof f->keyed_by);
+	wr_store_text(st, 9, f->reporter, sizeof f->reporter);
 	f->holder_id = sqlite3_column_int64(st, 10);
 	f->holder_expires = sqlite3_column_int64(st, 11);
-	text(f->holder, sizeof f->holder, st, 12);
+	wr_store_text(st, 12, f->holder, sizeof f->holder);
 	f->prior_approved = sqlite3_column_int(st, 13);
 	f->total = sqlite3_column_int64(st, 14);
 	f->vote_sum = sqlite3_column_int64(st, 15);

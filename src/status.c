@@ -25,8 +25,8 @@ static int read_counties(struct wr_store *s, struct wr_status *out, struct wr_er
 			out->counties = wr_xrealloc(out->counties,
 			                            (cap = cap ? cap * 2 : 128) * sizeof *c);
 		c = &out->counties[out->ncounties++];
-		snprintf(c->fips, sizeof c->fips, "%s", sqlite3_column_text(st, 0));
-		snprintf(c->name, sizeof c->name, "%s", sqlite3_column_text(st, 1));
+		wr_store_text(st, 0, c->fips, sizeof c->fips);
+		wr_store_text(st, 1, c->name, sizeof c->name);
 		c->precincts_total = sqlite3_column_int64(st, 2);
 		c->precincts_reported = sqlite3_column_int64(st, 3);
 		out->precincts_total += c->precincts_total;
@@ -48,7 +48,7 @@ static int read_states(struct wr_store *s, struct wr_status *out, struct wr_err 
 	       out->nstates < sizeof out->states / sizeof out->states[0]) {
 		struct wr_state_count *c = &out->states[out->nstates++];
 
-		snprintf(c->state, sizeof c->state, "%s", sqlite3_column_text(st, 0));
+		wr_store_text(st, 0, c->state, sizeof c->state);
 		c->count = sqlite3_column_int64(st, 1);
 		out->submissions += c->count;
 	}

@@ -4,6 +4,7 @@
 
 #include "warroom/alloc.h"
 #include "warroom/store.h"
+#include "warroom/utf8.h"
 #include "warroom/timefmt.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -192,4 +193,12 @@ void wr_store_close(struct wr_store *s)
 		sqlite3_close(s->db);
 	free(s->path);
 	memset(s, 0, sizeof *s);
+}
+
+void wr_store_text(sqlite3_stmt *st, int col, char *dst, size_t n)
+{
+	const char *t = (const char *)sqlite3_column_text(st, col);
+
+	t = t ? t : "";
+	snprintf(dst, n, "%.*s", wr_utf8_prefix(t, n - 1), t);
 }

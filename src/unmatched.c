@@ -45,9 +45,9 @@ static int load_tally(struct wr_store *s, const char *sid, struct tally *t,
 	rc = step_one(s, st, "reading a tally", err);
 	if (rc == 1) {
 		t->id = sqlite3_column_int64(st, 0);
-		snprintf(t->state, sizeof t->state, "%s", sqlite3_column_text(st, 1));
-		snprintf(t->county, sizeof t->county, "%s", sqlite3_column_text(st, 2));
-		snprintf(t->name, sizeof t->name, "%s", sqlite3_column_text(st, 3));
+		wr_store_text(st, 1, t->state, sizeof t->state);
+		wr_store_text(st, 2, t->county, sizeof t->county);
+		wr_store_text(st, 3, t->name, sizeof t->name);
 	}
 	sqlite3_finalize(st);
 	if (rc == 0)
@@ -72,7 +72,7 @@ static int load_precinct(struct wr_store *s, const char *code, struct precinct *
 	rc = step_one(s, st, "reading a precinct", err);
 	if (rc == 1) {
 		p->id = sqlite3_column_int64(st, 0);
-		snprintf(p->county_fips, sizeof p->county_fips, "%s", sqlite3_column_text(st, 1));
+		wr_store_text(st, 1, p->county_fips, sizeof p->county_fips);
 	}
 	sqlite3_finalize(st);
 	if (rc == 0)

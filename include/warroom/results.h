@@ -18,10 +18,11 @@ void wr_results_close(struct wr_results *r);
 int wr_results_counties(struct wr_results *r, size_t *n, const char (**fips)[8],
                         const char (**names)[64], struct wr_err *err);
 
-/* Fills county with its precincts and their published votes; with zero the
- * structure only (nothing reporting), for the pre-opening batch. The
- * precinct array is reused across calls and freed by wr_results_close. */
-int wr_results_county(struct wr_results *r, const char *fips, int zero,
-                      struct wr_rcounty *county, struct wr_err *err);
+/* Fills county k (of wr_results_counties) with its precincts and their
+ * published votes; with zero the structure only (nothing reporting), for
+ * the pre-opening batch. The precinct array is reused across calls and
+ * freed by wr_results_close. */
+int wr_results_county(struct wr_results *r, size_t k, int zero, struct wr_rcounty *county,
+                      struct wr_err *err);
 
 #endif

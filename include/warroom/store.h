@@ -53,6 +53,11 @@ int wr_store_version(struct wr_store *s);
 int wr_store_prepare(struct wr_store *s, sqlite3_stmt **st, const char *sql,
                      struct wr_err *err);
 
+/* Column col of the current row as text into dst (n bytes): "" for NULL;
+ * a text longer than dst is cut between characters, never inside one, so
+ * what is shown or published stays valid UTF-8. */
+void wr_store_text(sqlite3_stmt *st, int col, char *dst, size_t n);
+
 /* Fills err from the connection's last error, prefixed by what we were doing. */
 int wr_store_fail(struct wr_store *s, struct wr_err *err, const char *doing);
 
