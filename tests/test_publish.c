@@ -15,6 +15,8 @@
 #include "testutil.h"
 
 #include <jansson.h>
+
+#include "jsonutil.h"
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -42,10 +44,7 @@ struct fx {
 
 static int group_setup(void **state)
 {
-	static const struct {
-		const char *name;
-		enum wr_role role;
-	} users[] = {
+	static const struct tu_user users[] = {
 		{ "val", WR_ROLE_VALIDATOR }, { "vic", WR_ROLE_VALIDATOR },
 		{ "sam", WR_ROLE_SUPERVISOR },
 	};
@@ -58,9 +57,7 @@ static int group_setup(void **state)
 	tu_open_empty(&t);
 	if (wr_fixtures_load(&t.s, DIR, &n, &err) != WR_OK)
 		fail_msg("fixtures: %s", err.msg);
-	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
-		if (wr_user_add(&t.s, "setup", users[i].name, users[i].role, "1234", &err) != WR_OK)
-			fail_msg("user %s: %s", users[i].name, err.msg);
+	tu_add_users(&t, users, sizeof users / sizeof users[0]);
 	tu_seed_save(&t, seed_dir, seed_path);
 	tu_close(&t);
 	return 0;
@@ -244,45 +241,6 @@ static json_t *outbox_json(struct fx *f, int64_t batch, const char *name)
 	return j;
 }
 
-/* The results.json precinct object of code. */
-static json_t *precinct_of(json_t *results, const char *code)
-{
-	json_t *p;
-	size_t i;
-
-	json_array_foreach(json_object_get(results, "precincts"), i, p)
-		if (!strcmp(json_string_value(json_object_get(p, "code")), code))
-			return p;
-	fail_msg("no precinct %s in results.json", code);
-	return NULL;
-}
-
-static json_t *county_of(json_t *results, const char *fips)
-{
-	json_t *c;
-	size_t i;
-
-	json_array_foreach(json_object_get(results, "counties"), i, c)
-		if (!strcmp(json_string_value(json_object_get(c, "fips")), fips))
-			return c;
-	fail_msg("no county %s in results.json", fips);
-	return NULL;
-}
-
-static json_int_t jint(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
-}
-
-static json_int_t cand_votes(json_t *o, size_t k)
-{
-	return jint(json_array_get(json_object_get(o, "candidates"), k), "votes");
-}
-
 /* The published submissions, in id order, as "1,4,7". */
 static void published(struct fx *f, char *out, size_t n)
 {
@@ -365,7 +323,7 @@ static void test_first_batch_outbox_and_manifest(void **state)
 
 	/* The manifest names the four documents with their sizes and hashes. */
 	man = outbox_json(f, 1, "manifest.json");
-	assert_int_equal(jint(man, "batch"), 1);
+	assert_int_equal(tu_jint(man, "batch"), 1);
 	assert_int_equal(json_array_size(json_object_get(man, "files")), 4);
 	json_array_foreach(json_object_get(man, "files"), i, file) {
 		unsigned char h[crypto_hash_sha256_BYTES];
@@ -378,7 +336,7 @@ static void test_first_batch_outbox_and_manifest(void **state)
 		crypto_hash_sha256(h, (const unsigned char *)body, len);
 		sodium_bin2hex(hx, sizeof hx, h, sizeof h);
 		assert_string_equal(json_string_value(json_object_get(file, "sha256")), hx);
-		assert_int_equal(jint(file, "bytes"), len);
+		assert_int_equal(tu_jint(file, "bytes"), len);
 		free(body);
 	}
 	json_decref(man);
@@ -396,7 +354,7 @@ static void test_first_batch_outbox_and_manifest(void **state)
 		free(body);
 	}
 	latest = outbox_json(f, 1, "latest.json");
-	assert_int_equal(jint(latest, "batch"), 1);
+	assert_int_equal(tu_jint(latest, "batch"), 1);
 	assert_string_equal(json_string_value(json_object_get(latest, "path")),
 	                    "batches/000001/");
 	json_decref(latest);
@@ -404,25 +362,25 @@ static void test_first_batch_outbox_and_manifest(void **state)
 	/* Statewide totals: the approved tallies' votes, counted here in SQL. */
 	res = outbox_json(f, 1, "results.json");
 	sw = json_object_get(res, "statewide");
-	assert_int_equal(jint(sw, "precincts_reporting"), 3);
-	assert_int_equal(jint(sw, "precincts_total"), 35);
-	assert_int_equal(cand_votes(sw, 0),
+	assert_int_equal(tu_jint(sw, "precincts_reporting"), 3);
+	assert_int_equal(tu_jint(sw, "precincts_total"), 35);
+	assert_int_equal(tu_cand_votes(sw, 0),
 	                 q(f, "SELECT sum(v.votes) FROM votes v JOIN submissions s ON"
 	                      " s.id = v.submission WHERE s.state = 'approved'"
 	                      " AND v.candidate = 'trump'"));
-	assert_int_equal(cand_votes(sw, 1),
+	assert_int_equal(tu_cand_votes(sw, 1),
 	                 q(f, "SELECT sum(v.votes) FROM votes v JOIN submissions s ON"
 	                      " s.id = v.submission WHERE s.state = 'approved'"
 	                      " AND v.candidate = 'desantis'"));
-	assert_int_equal(cand_votes(sw, 2),
+	assert_int_equal(tu_cand_votes(sw, 2),
 	                 q(f, "SELECT sum(v.votes) FROM votes v JOIN submissions s ON"
 	                      " s.id = v.submission WHERE s.state = 'approved'"
 	                      " AND v.candidate = 'haley'"));
-	assert_int_equal(jint(sw, "total_votes"),
+	assert_int_equal(tu_jint(sw, "total_votes"),
 	                 q(f, "SELECT sum(v.votes) FROM votes v JOIN submissions s ON"
 	                      " s.id = v.submission WHERE s.state = 'approved'"));
-	assert_int_equal(cand_votes(sw, 0), 185);
-	assert_int_equal(jint(precinct_of(res, "19101-007"), "precincts_reporting"), 0);
+	assert_int_equal(tu_cand_votes(sw, 0), 185);
+	assert_int_equal(tu_jint(tu_find(res, "precincts", "code", "19101-007"), "precincts_reporting"), 0);
 	json_decref(res);
 	assert_int_equal(q(f, "SELECT count(*) FROM audit WHERE action = 'publish'"
 	                      " AND subject = 'batch 000001' AND actor = 'sam'"), 1);
@@ -452,12 +410,12 @@ static void test_unapproved_tallies_never_published(void **state)
 	assert_int_equal(r.precincts, 1);
 	res = outbox_json(f, 1, "results.json");
 	for (size_t i = 0; i < 3; i++) {
-		p = precinct_of(res, pending[i]);
-		assert_int_equal(jint(p, "precincts_reporting"), 0);
-		assert_int_equal(jint(p, "total_votes"), 0);
+		p = tu_find(res, "precincts", "code", pending[i]);
+		assert_int_equal(tu_jint(p, "precincts_reporting"), 0);
+		assert_int_equal(tu_jint(p, "total_votes"), 0);
 	}
-	assert_int_equal(jint(precinct_of(res, "19101-001"), "precincts_reporting"), 1);
-	assert_int_equal(jint(json_object_get(res, "statewide"), "total_votes"), 100);
+	assert_int_equal(tu_jint(tu_find(res, "precincts", "code", "19101-001"), "precincts_reporting"), 1);
+	assert_int_equal(tu_jint(json_object_get(res, "statewide"), "total_votes"), 100);
 	json_decref(res);
 	assert_int_equal(q(f, "SELECT count(*) FROM publications p JOIN submissions s ON"
 	                      " s.id = p.submission WHERE s.state <> 'approved'"), 0);
@@ -489,9 +447,9 @@ static void test_closed_gate_holds_county(void **state)
 	assert_int_equal(q(f, "SELECT count(*) FROM publications p JOIN precincts pr"
 	                      " ON pr.id = p.precinct_id WHERE pr.county_fips = '19103'"), 0);
 	res = outbox_json(f, 1, "results.json");
-	assert_int_equal(jint(county_of(res, "19103"), "precincts_reporting"), 0);
-	assert_int_equal(jint(precinct_of(res, "19103-001"), "precincts_reporting"), 0);
-	assert_int_equal(jint(county_of(res, "19101"), "precincts_reporting"), 1);
+	assert_int_equal(tu_jint(tu_find(res, "counties", "fips", "19103"), "precincts_reporting"), 0);
+	assert_int_equal(tu_jint(tu_find(res, "precincts", "code", "19103-001"), "precincts_reporting"), 0);
+	assert_int_equal(tu_jint(tu_find(res, "counties", "fips", "19101"), "precincts_reporting"), 1);
 	json_decref(res);
 	wr_publish_result_free(&r);
 
@@ -505,9 +463,9 @@ static void test_closed_gate_holds_county(void **state)
 	                      " ON pr.id = p.precinct_id WHERE pr.county_fips = '19103'"
 	                      " AND p.batch = 2"), 3);
 	res = outbox_json(f, 2, "results.json");
-	assert_int_equal(jint(county_of(res, "19103"), "precincts_reporting"), 3);
-	assert_int_equal(cand_votes(county_of(res, "19103"), 0), 183);
-	assert_int_equal(jint(json_object_get(res, "statewide"), "precincts_reporting"), 4);
+	assert_int_equal(tu_jint(tu_find(res, "counties", "fips", "19103"), "precincts_reporting"), 3);
+	assert_int_equal(tu_cand_votes(tu_find(res, "counties", "fips", "19103"), 0), 183);
+	assert_int_equal(tu_jint(json_object_get(res, "statewide"), "precincts_reporting"), 4);
 	json_decref(res);
 	wr_publish_result_free(&r);
 }
@@ -575,9 +533,9 @@ static void test_incremental_batch_equals_full(void **state)
 	assert_int_equal(q(f, "SELECT batch FROM render_cache WHERE county_fips = '19103'"), 1);
 	assert_int_equal(q(f, "SELECT counties FROM batches WHERE id = 2"), 1);
 	res = outbox_json(f, 2, "results.json");
-	assert_int_equal(jint(res, "batch"), 2);
-	assert_int_equal(cand_votes(county_of(res, "19101"), 0), 117);
-	assert_int_equal(cand_votes(county_of(res, "19103"), 0), 183);
+	assert_int_equal(tu_jint(res, "batch"), 2);
+	assert_int_equal(tu_cand_votes(tu_find(res, "counties", "fips", "19101"), 0), 117);
+	assert_int_equal(tu_cand_votes(tu_find(res, "counties", "fips", "19103"), 0), 183);
 	json_decref(res);
 	wr_publish_result_free(&r);
 
@@ -623,8 +581,8 @@ static void test_approved_revision_replaces_published(void **state)
 	         " submission = %lld", (long long)id_of(f, "a2"));
 	assert_int_equal(q(f, sql), 1);
 	res = outbox_json(f, 2, "results.json");
-	assert_int_equal(cand_votes(precinct_of(res, "19101-001"), 0), 64);
-	assert_int_equal(jint(json_object_get(res, "statewide"), "total_votes"), 104);
+	assert_int_equal(tu_cand_votes(tu_find(res, "precincts", "code", "19101-001"), 0), 64);
+	assert_int_equal(tu_jint(json_object_get(res, "statewide"), "total_votes"), 104);
 	json_decref(res);
 }
 
@@ -703,13 +661,13 @@ static void test_zeroes_only_before_results(void **state)
 	res = outbox_json(f, 1, "results.json");
 	assert_true(json_is_true(json_object_get(res, "test")));
 	sw = json_object_get(res, "statewide");
-	assert_int_equal(jint(sw, "precincts_reporting"), 0);
-	assert_int_equal(jint(sw, "precincts_total"), 35);
-	assert_int_equal(jint(sw, "total_votes"), 0);
+	assert_int_equal(tu_jint(sw, "precincts_reporting"), 0);
+	assert_int_equal(tu_jint(sw, "precincts_total"), 35);
+	assert_int_equal(tu_jint(sw, "total_votes"), 0);
 	assert_int_equal(json_array_size(json_object_get(res, "precincts")), 35);
 	json_array_foreach(json_object_get(res, "precincts"), i, p) {
-		assert_int_equal(jint(p, "precincts_reporting"), 0);
-		assert_int_equal(jint(p, "total_votes"), 0);
+		assert_int_equal(tu_jint(p, "precincts_reporting"), 0);
+		assert_int_equal(tu_jint(p, "total_votes"), 0);
 	}
 	json_decref(res);
 
@@ -719,8 +677,8 @@ static void test_zeroes_only_before_results(void **state)
 	wr_publish_result_free(&r);
 	res = outbox_json(f, 2, "results.json");
 	assert_true(json_is_false(json_object_get(res, "test")));
-	assert_int_equal(jint(json_object_get(res, "statewide"), "precincts_reporting"), 1);
-	assert_int_equal(jint(json_object_get(res, "statewide"), "total_votes"), 100);
+	assert_int_equal(tu_jint(json_object_get(res, "statewide"), "precincts_reporting"), 1);
+	assert_int_equal(tu_jint(json_object_get(res, "statewide"), "total_votes"), 100);
 	json_decref(res);
 
 	/* Zeroes now would wipe real results. */
@@ -763,7 +721,7 @@ static void test_pre_opening_tally_not_published(void **state)
 	wr_publish_result_free(&r);
 	assert_int_equal(q(f, "SELECT submission FROM publications"), id_of(f, "a1"));
 	res = outbox_json(f, 1, "results.json");
-	assert_int_equal(jint(precinct_of(res, "19101-002"), "precincts_reporting"), 0);
+	assert_int_equal(tu_jint(tu_find(res, "precincts", "code", "19101-002"), "precincts_reporting"), 0);
 	json_decref(res);
 }
 
@@ -929,7 +887,7 @@ static void test_push_to_directory(void **state)
 	snprintf(path, sizeof path, "%s/latest.json", dir);
 	latest = json_load_file(path, 0, &je);
 	assert_non_null(latest);
-	assert_int_equal(jint(latest, "batch"), 2);
+	assert_int_equal(tu_jint(latest, "batch"), 2);
 	assert_string_equal(json_string_value(json_object_get(latest, "path")),
 	                    "batches/000002/");
 	json_decref(latest);

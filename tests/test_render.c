@@ -17,6 +17,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "jsonutil.h"
+
 #include "warroom/buf.h"
 #include "warroom/render.h"
 
@@ -194,21 +196,6 @@ static json_t *parse(const struct wr_buf *b)
 	return j;
 }
 
-static json_int_t jint(json_t *o, const char *key)
-{
-	json_t *v = json_object_get(o, key);
-
-	if (!json_is_integer(v))
-		fail_msg("%s is not an integer", key);
-	return json_integer_value(v);
-}
-
-/* votes of candidate k in a {total_votes, candidates:[...]} object */
-static json_int_t cand_votes(json_t *o, size_t k)
-{
-	return jint(json_array_get(json_object_get(o, "candidates"), k), "votes");
-}
-
 static void test_results_totals_add_up(void **state)
 {
 	struct wr_county_parts parts[2];
@@ -222,7 +209,7 @@ static void test_results_totals_add_up(void **state)
 	world(&w);
 	render_all(&w, parts, &d);
 	j = parse(&d.results);
-	assert_int_equal(jint(j, "batch"), 7);
+	assert_int_equal(tu_jint(j, "batch"), 7);
 	assert_string_equal(json_string_value(json_object_get(j, "last_updated")),
 	                    "2024-01-16T03:04:05Z");
 	assert_true(json_is_false(json_object_get(j, "complete")));
@@ -231,12 +218,12 @@ static void test_results_totals_add_up(void **state)
 	                                                      "name")),
 	                    "Test \"Caucus\", 2024");
 	sw = json_object_get(j, "statewide");
-	assert_int_equal(jint(sw, "precincts_reporting"), 3);
-	assert_int_equal(jint(sw, "precincts_total"), 5);
-	assert_int_equal(jint(sw, "total_votes"), 34);
-	assert_int_equal(cand_votes(sw, 0), 20);
-	assert_int_equal(cand_votes(sw, 1), 8);
-	assert_int_equal(cand_votes(sw, 2), 6);
+	assert_int_equal(tu_jint(sw, "precincts_reporting"), 3);
+	assert_int_equal(tu_jint(sw, "precincts_total"), 5);
+	assert_int_equal(tu_jint(sw, "total_votes"), 34);
+	assert_int_equal(tu_cand_votes(sw, 0), 20);
+	assert_int_equal(tu_cand_votes(sw, 1), 8);
+	assert_int_equal(tu_cand_votes(sw, 2), 6);
 	assert_string_equal(json_string_value(json_object_get(
 	                        json_array_get(json_object_get(sw, "candidates"), 0), "name")),
 	                    "Ann \"A\" Lee");
@@ -246,34 +233,34 @@ static void test_results_totals_add_up(void **state)
 	assert_int_equal(json_array_size(counties), 2);
 	json_array_foreach(counties, i, v)
 		for (size_t k = 0; k < 3; k++)
-			sum_c[k] += cand_votes(v, k);
+			sum_c[k] += tu_cand_votes(v, k);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(counties, 0),
 	                                                      "name")), "Adair, \"North\"");
-	assert_int_equal(jint(json_array_get(counties, 0), "precincts_reporting"), 2);
-	assert_int_equal(jint(json_array_get(counties, 0), "precincts_total"), 3);
-	assert_int_equal(jint(json_array_get(counties, 1), "precincts_reporting"), 1);
-	assert_int_equal(jint(json_array_get(counties, 1), "precincts_total"), 2);
+	assert_int_equal(tu_jint(json_array_get(counties, 0), "precincts_reporting"), 2);
+	assert_int_equal(tu_jint(json_array_get(counties, 0), "precincts_total"), 3);
+	assert_int_equal(tu_jint(json_array_get(counties, 1), "precincts_reporting"), 1);
+	assert_int_equal(tu_jint(json_array_get(counties, 1), "precincts_total"), 2);
 
 	precincts = json_object_get(j, "precincts");
 	assert_int_equal(json_array_size(precincts), 5);
 	json_array_foreach(precincts, i, v) {
-		if (!jint(v, "precincts_reporting"))
+		if (!tu_jint(v, "precincts_reporting"))
 			continue;
 		rep++;
 		for (size_t k = 0; k < 3; k++)
-			sum_p[k] += cand_votes(v, k);
+			sum_p[k] += tu_cand_votes(v, k);
 	}
 	assert_int_equal(rep, 3);
 	for (size_t k = 0; k < 3; k++) {
-		assert_int_equal(sum_c[k], cand_votes(sw, k));
-		assert_int_equal(sum_p[k], cand_votes(sw, k));
+		assert_int_equal(sum_c[k], tu_cand_votes(sw, k));
+		assert_int_equal(sum_p[k], tu_cand_votes(sw, k));
 	}
 	/* The precinct that has not reported: reporting 0, nothing counted. */
 	v = json_array_get(precincts, 2);
 	assert_string_equal(json_string_value(json_object_get(v, "code")), "19001-003");
-	assert_int_equal(jint(v, "precincts_reporting"), 0);
-	assert_int_equal(jint(v, "precincts_total"), 1);
-	assert_int_equal(jint(v, "total_votes"), 0);
+	assert_int_equal(tu_jint(v, "precincts_reporting"), 0);
+	assert_int_equal(tu_jint(v, "precincts_total"), 1);
+	assert_int_equal(tu_jint(v, "total_votes"), 0);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(precincts, 0),
 	                                                      "name")), "Ward 1, \"East\"");
 	json_decref(j);
@@ -315,7 +302,7 @@ static json_int_t cdf_count(json_t *sel, const char *gpunit)
 
 	json_array_foreach(json_object_get(sel, "VoteCounts"), i, vc)
 		if (!strcmp(json_string_value(json_object_get(vc, "GpUnitId")), gpunit))
-			return jint(vc, "Count");
+			return tu_jint(vc, "Count");
 	return -1;
 }
 
@@ -357,15 +344,15 @@ static void test_cdf_counts_and_status(void **state)
 	assert_string_equal(json_string_value(json_object_get(j, "GeneratedDate")),
 	                    "2024-01-16T03:04:05Z");
 	u = cdf_unit(j, "gpu-s-IA");
-	assert_int_equal(jint(u, "SubUnitsReported"), 3);
-	assert_int_equal(jint(u, "TotalSubUnits"), 5);
+	assert_int_equal(tu_jint(u, "SubUnitsReported"), 3);
+	assert_int_equal(tu_jint(u, "TotalSubUnits"), 5);
 	u = cdf_unit(j, "gpu-c-19001");
-	assert_int_equal(jint(u, "SubUnitsReported"), 2);
-	assert_int_equal(jint(u, "TotalSubUnits"), 3);
+	assert_int_equal(tu_jint(u, "SubUnitsReported"), 2);
+	assert_int_equal(tu_jint(u, "TotalSubUnits"), 3);
 	assert_string_equal(json_string_value(json_object_get(u, "Name")), "Adair, \"North\"");
 	assert_int_equal(json_array_size(json_object_get(u, "ComposingGpUnitIds")), 3);
 	u = cdf_unit(j, "gpu-p-19001-003");
-	assert_int_equal(jint(u, "SubUnitsReported"), 0);
+	assert_int_equal(tu_jint(u, "SubUnitsReported"), 0);
 	assert_string_equal(json_string_value(json_object_get(cdf_unit(j, "gpu-p-19001-001"),
 	                                                      "Name")), "Ward 1, \"East\"");
 	/* Every unit: the state, 2 counties, 5 precincts. */
@@ -415,8 +402,8 @@ static void test_all_reporting_is_complete(void **state)
 	render_all(&w, parts, &d);
 	j = parse(&d.results);
 	assert_true(json_is_true(json_object_get(j, "complete")));
-	assert_int_equal(jint(json_object_get(j, "statewide"), "precincts_reporting"), 5);
-	assert_int_equal(cand_votes(json_object_get(j, "statewide"), 0), 24);
+	assert_int_equal(tu_jint(json_object_get(j, "statewide"), "precincts_reporting"), 5);
+	assert_int_equal(tu_cand_votes(json_object_get(j, "statewide"), 0), 24);
 	json_decref(j);
 	j = parse(&d.cdf);
 	assert_string_equal(json_string_value(json_object_get(j, "Status")),

@@ -50,23 +50,17 @@ static void exec_sql(struct wr_store *s, const char *sql)
 
 static int group_setup(void **state)
 {
-	static const struct {
-		const char *name;
-		enum wr_role role;
-	} users[] = {
+	static const struct tu_user users[] = {
 		{ "alice", WR_ROLE_VALIDATOR }, { "bob", WR_ROLE_VALIDATOR },
 		{ "sam", WR_ROLE_SUPERVISOR },  { "hank", WR_ROLE_HOTLINE },
 		{ "ada", WR_ROLE_ADMIN },
 	};
 	struct tu_store t;
-	struct wr_err err;
 
 	(void)state;
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
 	tu_open(&t);
-	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++)
-		if (wr_user_add(&t.s, "setup", users[i].name, users[i].role, "1234", &err) != WR_OK)
-			fail_msg("user %s: %s", users[i].name, err.msg);
+	tu_add_users(&t, users, sizeof users / sizeof users[0]);
 	tu_seed_save(&t, seed_dir, seed_path);
 	tu_close(&t);
 	return 0;

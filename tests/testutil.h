@@ -87,6 +87,21 @@ static inline void tu_text(struct wr_store *s, const char *sql, char *out, size_
 	sqlite3_finalize(st);
 }
 
+struct tu_user {
+	const char *name;
+	enum wr_role role;
+};
+
+/* Adds users, each with PIN 1234. */
+static inline void tu_add_users(struct tu_store *t, const struct tu_user *u, size_t n)
+{
+	struct wr_err err;
+
+	for (size_t i = 0; i < n; i++)
+		if (wr_user_add(&t->s, "setup", u[i].name, u[i].role, "1234", &err) != WR_OK)
+			fail_msg("user %s: %s", u[i].name, err.msg);
+}
+
 /* A seed store, saved once per test group and copied for each test, so
  * every test starts from the same fixtures and users without paying for
  * argon2 hashing each time. dir is a new temp directory; path the copy. */
