@@ -25,6 +25,16 @@ static int64_t sum(const struct wr_contest *c, const int64_t *votes)
 	return t;
 }
 
+/* {"id":..,"name":.. — the start of candidate i's object, "," before all
+ * but the first. */
+static void json_candidate(struct wr_buf *b, const struct wr_contest *c, size_t i)
+{
+	wr_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
+	wr_buf_json_str(b, c->cand[i].id);
+	wr_buf_puts(b, ",\"name\":");
+	wr_buf_json_str(b, c->cand[i].name);
+}
+
 /* "total_votes":N,"candidates":[{id, name, votes, share}...] */
 static void json_tally(struct wr_buf *b, const struct wr_contest *c, const int64_t *votes)
 {
@@ -34,10 +44,7 @@ static void json_tally(struct wr_buf *b, const struct wr_contest *c, const int64
 	wr_buf_int(b, total);
 	wr_buf_puts(b, ",\"candidates\":[");
 	for (size_t i = 0; i < c->ncand; i++) {
-		wr_buf_puts(b, i ? ",{\"id\":" : "{\"id\":");
-		wr_buf_json_str(b, c->cand[i].id);
-		wr_buf_puts(b, ",\"name\":");
-		wr_buf_json_str(b, c->cand[i].name);
+		json_candidate(b, c, i);
 		wr_buf_puts(b, ",\"votes\":");
 		wr_buf_int(b, votes[i]);
 		wr_buf_puts(b, ",\"share\":");
@@ -175,10 +182,7 @@ void wr_render_results(const struct wr_contest *c, const struct wr_batch_info *b
 	wr_buf_json_str(out, c->state);
 	wr_buf_puts(out, "},\"candidates\":[");
 	for (size_t i = 0; i < c->ncand; i++) {
-		wr_buf_puts(out, i ? ",{\"id\":" : "{\"id\":");
-		wr_buf_json_str(out, c->cand[i].id);
-		wr_buf_puts(out, ",\"name\":");
-		wr_buf_json_str(out, c->cand[i].name);
+		json_candidate(out, c, i);
 		wr_buf_puts(out, "}");
 	}
 	wr_buf_puts(out, "],\"statewide\":{");
