@@ -81,9 +81,13 @@ int wr_detail_flags(struct wr_store *s, json_t **out, struct wr_err *err)
 	"    severity, 'message', message, 'value', value, 'threshold', threshold))" \
 	"    FROM flags WHERE submission = t.id)," \
 	"  'revisions', (SELECT json_group_array(json_object('submission_id'," \
-	"    submission_id, 'revision', revision, 'state', state, 'source', source," \
-	"    'total', total, 'reported_at', reported_at)) FROM (SELECT * FROM" \
-	"    submissions WHERE precinct_id = t.precinct_id ORDER BY revision)))" \
+	"    r.submission_id, 'revision', r.revision, 'state', r.state, 'source'," \
+	"    r.source, 'total', r.total, 'reported_at', r.reported_at, 'votes'," \
+	"    (SELECT json_group_array(votes) FROM (SELECT v.votes FROM votes v JOIN" \
+	"    candidates k ON k.id = v.candidate WHERE v.submission = r.id" \
+	"    ORDER BY k.position)))) FROM (SELECT * FROM submissions" \
+	"    WHERE precinct_id = t.precinct_id ORDER BY revision) r)," \
+	"  'keyed_by', t.keyed_by, 'raw', CAST(t.raw AS TEXT))" \
 	" FROM t"
 
 int wr_detail_tally(struct wr_store *s, const char *key, json_t **out, struct wr_err *err)

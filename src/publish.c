@@ -617,3 +617,37 @@ int wr_publish(struct wr_store *s, const struct wr_publish_opts *o,
 	publish_close(&p);
 	return rc;
 }
+
+static void read_batch(sqlite3_stmt *st, struct wr_batch_row *b)
+{
+	b->id = sqlite3_column_int64(st, 0);
+	wr_store_text(st, 1, b->created_at, sizeof b->created_at);
+	wr_store_text(st, 2, b->actor, sizeof b->actor);
+	b->zeroes = sqlite3_column_int(st, 3);
+	b->test = sqlite3_column_int(st, 4);
+	b->precincts = (long)sqlite3_column_int64(st, 5);
+	b->counties = (long)sqlite3_column_int64(st, 6);
+	b->reporting = (long)sqlite3_column_int64(st, 7);
+	b->files = sqlite3_column_int(st, 8);
+	b->bytes = sqlite3_column_int64(st, 9);
+}
+
+int wr_publish_batches(struct wr_store *s, struct wr_batch_row *out, size_t max,
+                       size_t *n, struct wr_err *err)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	*n = 0;
+	if (wr_store_prepare(s, &st, "SELECT b.id, b.created_at, b.actor, b.zeroes, b.test,"
+	                     " b.precincts, b.counties, b.reporting, count(o.id),"
+	                     " coalesce(sum(length(o.body)), 0) FROM batches b LEFT JOIN"
+	                     " outbox o ON o.batch = b.id GROUP BY b.id ORDER BY b.id DESC"
+	                     " LIMIT ?1", err))
+		return WR_ESTORE;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)max);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		read_batch(st, &out[(*n)++]);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(s, err, "listing batches");
+}

@@ -70,6 +70,19 @@ int wr_store_finish(struct wr_store *s, int rc, struct wr_err *err)
 	return rc;
 }
 
+long long wr_store_data_version(struct wr_store *s)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
 int wr_store_version(struct wr_store *s)
 {
 	sqlite3_stmt *st;

@@ -434,3 +434,22 @@ enum wr_put wr_target_put(struct wr_target *t, const char *key, const char *type
 		return file_commit(tmp, path, why, whylen);
 	return classify_http(status, &rep, why, whylen);
 }
+
+int wr_target_default(const char *db_path, const char *given, char *out, size_t n,
+                      struct wr_err *err)
+{
+	const char *env = getenv("WARROOM_PUSH_TO");
+	char *real, *slash;
+
+	if (given || (env && *env)) {
+		snprintf(out, n, "%s", given ? given : env);
+		return WR_OK;
+	}
+	if (!(real = realpath(db_path, NULL)))
+		return wr_errf(err, WR_EIO, "store %s: %s", db_path, strerror(errno));
+	slash = strrchr(real, '/');
+	*slash = '\0';
+	snprintf(out, n, "file://%s/public", real);
+	free(real);
+	return WR_OK;
+}

@@ -1,6 +1,8 @@
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "warroom/alloc.h"
 #include "warroom/audit.h"
 #include "warroom/precincts.h"
 #include "warroom/scoring.h"
@@ -225,4 +227,62 @@ int wr_unmatched_resolve(struct wr_store *s, const struct wr_user *u, const char
 	if (alias)
 		*alias = rc == WR_OK && learned;
 	return rc;
+}
+
+/* Suggestions are stored as a JSON array of codes; their names come from
+ * the precinct list in the same query so the operator sees both. */
+static void read_row(sqlite3_stmt *st, struct wr_unmatched_row *r)
+{
+	memset(r, 0, sizeof *r);
+	wr_store_text(st, 0, r->submission_id, sizeof r->submission_id);
+	wr_store_text(st, 1, r->name, sizeof r->name);
+	wr_store_text(st, 2, r->county, sizeof r->county);
+	wr_store_text(st, 3, r->reporter, sizeof r->reporter);
+	wr_store_text(st, 4, r->source, sizeof r->source);
+	wr_store_text(st, 5, r->received_at, sizeof r->received_at);
+	r->total = sqlite3_column_int64(st, 6);
+	for (int i = 0; i < WR_UNMATCHED_SUGG; i++) {
+		if (sqlite3_column_type(st, 7 + 2 * i) == SQLITE_NULL)
+			break;
+		wr_store_text(st, 7 + 2 * i, r->sugg_code[i], sizeof r->sugg_code[i]);
+		wr_store_text(st, 8 + 2 * i, r->sugg_name[i], sizeof r->sugg_name[i]);
+		r->nsugg++;
+	}
+}
+
+#define SUGG(i) \
+	" (SELECT code FROM precincts WHERE code = json_extract(u.suggestions, '$[" #i "]'))," \
+	" (SELECT name FROM precincts WHERE code = json_extract(u.suggestions, '$[" #i "]'))"
+
+int wr_unmatched_list(struct wr_store *s, struct wr_unmatched_row **rows, size_t *n,
+                      struct wr_err *err)
+{
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	if (wr_store_prepare(s, &st, "SELECT s.submission_id, u.name, coalesce(c.name, ''),"
+	                     " s.reporter, s.source, s.received_at, s.total," SUGG(0) ","
+	                     SUGG(1) "," SUGG(2) " FROM unmatched u JOIN submissions s"
+	                     " ON s.id = u.submission LEFT JOIN counties c"
+	                     " ON c.fips = u.county_fips WHERE u.resolved_at IS NULL"
+	                     " AND s.state = 'unmatched' ORDER BY s.received_at, s.id", err))
+		return WR_ESTORE;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 16;
+			*rows = wr_xrealloc(*rows, cap * sizeof **rows);
+		}
+		read_row(st, &(*rows)[(*n)++]);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE) {
+		free(*rows);
+		*rows = NULL;
+		*n = 0;
+		return wr_store_fail(s, err, "listing unmatched tallies");
+	}
+	return WR_OK;
 }

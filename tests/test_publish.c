@@ -295,6 +295,19 @@ static void test_first_batch_outbox_and_manifest(void **state)
 	assert_int_equal(r.nheld, 0);
 	assert_int_equal(q(f, "SELECT count(*) FROM batches"), 1);
 	assert_int_equal(q(f, "SELECT precincts FROM batches WHERE id = 1"), 3);
+	{   /* as the console's publish view lists it */
+		struct wr_batch_row b[4];
+		struct wr_err e;
+		size_t nb;
+		assert_int_equal(wr_publish_batches(&f->t.s, b, 4, &nb, &e), WR_OK);
+		assert_int_equal(nb, 1);
+		assert_int_equal(b[0].id, 1);
+		assert_int_equal(b[0].precincts, 3);
+		assert_int_equal(b[0].reporting, 3);
+		assert_int_equal(b[0].files, 6);
+		assert_int_equal(b[0].bytes, q(f, "SELECT sum(length(body)) FROM outbox"));
+		assert_int_equal(b[0].zeroes, 0);
+	}
 
 	/* Exactly the approved tallies are published, each in batch 1. */
 	published(f, got, sizeof got);

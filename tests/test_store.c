@@ -87,6 +87,15 @@ static void test_two_connections(void **state)
 	                              " 'Adair', 'adair', 'ADAIR', 1, 1, 0, 0, 10)",
 	                              NULL, NULL, NULL), SQLITE_OK);
 	assert_int_equal(tu_int(&second, "SELECT count(*) FROM counties"), 1);
+	/* data_version moves when the other connection commits, not for our own */
+	long long v = wr_store_data_version(&second);
+	assert_true(v >= 0);
+	assert_int_equal(sqlite3_exec(second.db, "UPDATE counties SET name = 'A'", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	assert_true(wr_store_data_version(&second) == v);
+	assert_int_equal(sqlite3_exec(t.s.db, "UPDATE counties SET name = 'B'", NULL, NULL,
+	                              NULL), SQLITE_OK);
+	assert_true(wr_store_data_version(&second) != v);
 	assert_int_equal(tu_int(&second, "SELECT count(*) FROM schema_migrations"),
 	                 (long long)wr_migrations_count);
 	wr_store_close(&second);

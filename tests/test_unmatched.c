@@ -103,6 +103,38 @@ static void test_resolve_learns_the_name(void **state)
 	assert_int_equal(c.bad_id, 0);
 }
 
+/* What the console's unmatched view shows: the name as sent, its county,
+ * and the suggestions with their names; resolved tallies leave the list. */
+static void test_list(void **state)
+{
+	struct fx *f = *state;
+	struct wr_unmatched_row *rows;
+	struct wr_err err;
+	size_t n;
+
+	assert_int_equal(put(f, 1, "\"county\":\"Polk\",\"precinct_name\":\"Saylor Twp\"",
+	                     "u1"), WR_UNMATCHED);
+	assert_int_equal(put(f, 2, "\"precinct\":\"99999-001\"", "u2"), WR_UNMATCHED);
+	assert_int_equal(wr_unmatched_list(&f->t.s, &rows, &n, &err), WR_OK);
+	assert_int_equal(n, 2);
+	assert_string_equal(rows[0].submission_id, "u1");
+	assert_string_equal(rows[0].name, "Polk / Saylor Twp");
+	assert_string_equal(rows[0].county, "Polk");
+	assert_string_equal(rows[0].source, "hotline");
+	assert_int_equal(rows[0].total, 12);
+	assert_true(rows[0].nsugg >= 1);
+	assert_int_equal(strncmp(rows[0].sugg_code[0], "19153-", 6), 0);
+	assert_true(rows[0].sugg_name[0][0] != '\0');
+	assert_string_equal(rows[1].county, "");
+	free(rows);
+	assert_int_equal(wr_unmatched_resolve(&f->t.s, &f->val, "u1", "19153-005", NULL, &err),
+	                 WR_OK);
+	assert_int_equal(wr_unmatched_list(&f->t.s, &rows, &n, &err), WR_OK);
+	assert_int_equal(n, 1);
+	assert_string_equal(rows[0].submission_id, "u2");
+	free(rows);
+}
+
 static void test_resolve_becomes_newest_revision(void **state)
 {
 	struct fx *f = *state;
@@ -157,6 +189,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_resolve_learns_the_name, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_resolve_becomes_newest_revision, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_refusals_change_nothing, setup, teardown),

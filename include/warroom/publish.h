@@ -56,4 +56,19 @@ struct wr_freeze {
 
 int wr_publish_frozen(struct wr_store *s, struct wr_freeze *f, struct wr_err *err);
 
+struct wr_batch_row {
+	int64_t id;
+	char created_at[32];
+	char actor[64];
+	int zeroes, test;
+	long precincts, counties, reporting;
+	long long bytes;       /* of its documents in the outbox */
+	int files;
+};
+
+/* The newest batches first, at most max of them, into out; *n is how
+ * many were filled. */
+int wr_publish_batches(struct wr_store *s, struct wr_batch_row *out, size_t max,
+                       size_t *n, struct wr_err *err);
+
 #endif

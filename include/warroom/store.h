@@ -49,6 +49,10 @@ int wr_store_finish(struct wr_store *s, int rc, struct wr_err *err);
 /* Highest migration applied to the open store, -1 when it cannot be read. */
 int wr_store_version(struct wr_store *s);
 
+/* SQLite's PRAGMA data_version: changes when another connection commits,
+ * so a console polls it cheaply and reloads only then. -1 on failure. */
+long long wr_store_data_version(struct wr_store *s);
+
 /* Prepares sql or fills err with the statement and SQLite's message. */
 int wr_store_prepare(struct wr_store *s, sqlite3_stmt **st, const char *sql,
                      struct wr_err *err);

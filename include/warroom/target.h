@@ -36,6 +36,12 @@ int wr_target_parse(struct wr_target *t, const char *url, const char *endpoint,
                     struct wr_err *err);
 void wr_target_close(struct wr_target *t);
 
+/* The target every process of one night agrees on: given, else
+ * $WARROOM_PUSH_TO, else file:// public/ beside the store at db_path.
+ * WR_EIO when the store's directory cannot be found. */
+int wr_target_default(const char *db_path, const char *given, char *out, size_t n,
+                      struct wr_err *err);
+
 enum wr_put {
 	WR_PUT_OK,
 	WR_PUT_RETRY,   /* connection failed, timed out, 5xx, 429: try again later */

@@ -17,4 +17,24 @@
 int wr_unmatched_resolve(struct wr_store *s, const struct wr_user *u, const char *sid,
                          const char *code, int *alias, struct wr_err *err);
 
+#define WR_UNMATCHED_SUGG 3
+
+struct wr_unmatched_row {
+	char submission_id[129];
+	char name[129];           /* what the record named: "Polk / Saylor Twp", a code */
+	char county[64];          /* the county's name, "" when unknown too */
+	char reporter[129];
+	char source[16];
+	char received_at[32];
+	long long total;
+	size_t nsugg;
+	char sugg_code[WR_UNMATCHED_SUGG][33];   /* best first */
+	char sugg_name[WR_UNMATCHED_SUGG][129];
+};
+
+/* Tallies still waiting for an operator, oldest first. *rows is allocated;
+ * the caller frees it with free(). */
+int wr_unmatched_list(struct wr_store *s, struct wr_unmatched_row **rows, size_t *n,
+                      struct wr_err *err);
+
 #endif

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#include "warroom/target.h"
 
 int cmd_usage(const struct wr_cmd *c)
 {
@@ -130,21 +131,11 @@ int cmd_db_json(int argc, char **argv, const struct wr_cmd *cmd, const char **db
 
 int cmd_push_target(const char *db, const char *to, char *out, size_t n)
 {
-	const char *env = getenv("WARROOM_PUSH_TO");
-	char *real, *slash;
+	struct wr_err err;
 
-	if (to || (env && *env)) {
-		snprintf(out, n, "%s", to ? to : env);
-		return EXIT_OK;
-	}
-	if (!(real = realpath(wr_store_default_path(db), NULL))) {
-		fprintf(stderr, "warroom: store %s: %s\n", wr_store_default_path(db),
-		        strerror(errno));
+	if (wr_target_default(wr_store_default_path(db), to, out, n, &err) != WR_OK) {
+		fprintf(stderr, "warroom: %s\n", err.msg);
 		return EXIT_FAIL;
 	}
-	slash = strrchr(real, '/');
-	*slash = '\0';
-	snprintf(out, n, "file://%s/public", real);
-	free(real);
 	return EXIT_OK;
 }
