@@ -32,8 +32,9 @@ static const char *const sql[ST_COUNT] = {
 	[ST_INSERT] = "INSERT INTO submissions (submission_id, content_hash, source,"
 	              " precinct_id, precinct_ref, resolved_by, reporter, device,"
 	              " reported_at, reported_at_s, received_at, total, revision,"
-	              " supersedes, state, origin, line, raw) VALUES (?1, ?2, ?3, ?4,"
-	              " ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+	              " supersedes, state, origin, line, raw, keyed_by) VALUES (?1, ?2, ?3,"
+	              " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18,"
+	              " nullif(?19, ''))",
 	[ST_UNMATCHED] = "INSERT INTO unmatched (submission, county_fips, name,"
 	                 " suggestions) VALUES (?1, nullif(?2, ''), ?3, ?4)",
 	[ST_QUARANTINE] = "INSERT OR IGNORE INTO quarantine (origin, line, raw,"
@@ -51,6 +52,10 @@ struct wr_intake {
 	sqlite3_stmt *st[ST_COUNT];
 	sqlite3_stmt *votes;         /* one row per candidate, in one statement */
 	int pending;                 /* records in the open transaction */
+	char keyer[129];             /* keyed_by of the records that follow, "" none */
+	wr_intake_hook hook;         /* for the next record only */
+	void *hook_arg;
+	int64_t stored_id;           /* the record's submissions.id, 0 when none */
 	/* counts include the open batch; a rollback takes `uncommitted` back out */
 	struct wr_intake_counts uncommitted, counts;
 };
@@ -281,6 +286,20 @@ static void bind_submission(sqlite3_stmt *st, const struct wr_submission *sub,
 	sqlite3_bind_blob(st, 18, at->buf, (int)at->len, SQLITE_STATIC);
 }
 
+int wr_intake_set_keyer(struct wr_intake *in, const char *user)
+{
+	if (user && strlen(user) >= sizeof in->keyer)
+		return WR_EINVAL;
+	snprintf(in->keyer, sizeof in->keyer, "%s", user ? user : "");
+	return WR_OK;
+}
+
+void wr_intake_set_hook(struct wr_intake *in, wr_intake_hook fn, void *arg)
+{
+	in->hook = fn;
+	in->hook_arg = arg;
+}
+
 /* One statement for all candidates: a statement run costs more than a row. */
 static int store_votes(struct wr_intake *in, int64_t id, const struct wr_submission *sub,
                        struct wr_err *err)
@@ -367,9 +386,10 @@ static int store(struct wr_intake *in, const struct wr_submission *sub,
 			return WR_ESTORE;
 	}
 	bind_submission(in->st[ST_INSERT], sub, res, at);
+	sqlite3_bind_text(in->st[ST_INSERT], 19, in->keyer, -1, SQLITE_STATIC);
 	if (run(in, in->st[ST_INSERT], "storing a submission", err) != WR_OK)
 		return WR_ESTORE;
-	id = sqlite3_last_insert_rowid(in->s->db);
+	id = in->stored_id = sqlite3_last_insert_rowid(in->s->db);
 	if (store_votes(in, id, sub, err) != WR_OK)
 		return WR_ESTORE;
 	if (res->how == WR_MATCH_NONE) {
@@ -436,6 +456,15 @@ static int classify(struct wr_intake *in, struct stored *at, size_t full_len,
 	return ingest_parsed(in, &sub, at, outcome, &why, err);
 }
 
+/* The hook is taken off before it runs, so it applies to one record only. */
+static int run_hook(struct wr_intake *in, enum wr_outcome outcome, struct wr_err *err)
+{
+	wr_intake_hook fn = in->hook;
+
+	in->hook = NULL;
+	return fn ? fn(in->hook_arg, in->audit, in->stored_id, outcome, err) : WR_OK;
+}
+
 int wr_intake_record(struct wr_intake *in, const char *origin, long line,
                      const char *buf, size_t len, size_t full_len,
                      enum wr_outcome *outcome, struct wr_err *err)
@@ -443,14 +472,21 @@ int wr_intake_record(struct wr_intake *in, const char *origin, long line,
 	char now[32];
 	int64_t t = wr_time_now();
 	struct stored at = { origin, line, buf, len, now, 0, 1 };
+	int rc;
 
 	wr_time_format_utc(t, now);
-	if (begin_if_needed(in, err) != WR_OK)
+	in->stored_id = 0;
+	if (begin_if_needed(in, err) != WR_OK) {
+		in->hook = NULL;
 		return WR_ESTORE;
-	if (classify(in, &at, full_len, t, outcome, err) != WR_OK) {
+	}
+	rc = classify(in, &at, full_len, t, outcome, err) != WR_OK ? WR_ESTORE
+	     : run_hook(in, *outcome, err);
+	if (rc != WR_OK) {
 		/* The whole open batch is undone; a rerun redoes it exactly once. */
+		in->hook = NULL;
 		discard(in);
-		return WR_ESTORE;
+		return rc;
 	}
 	in->uncommitted.n[*outcome]++;
 	in->counts.n[*outcome]++;

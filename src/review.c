@@ -32,12 +32,19 @@ struct wr_review {
 	int64_t lease;
 };
 
+/* Whether user ?2 keyed the tally as a double entry's second keyer: they
+ * may not review it either (keyed_by holds the first keyer only). */
+#define KEYED_SECOND_SQL \
+	"EXISTS (SELECT 1 FROM hotline_calls h WHERE h.submission_id = s.submission_id" \
+	" AND h.second_by = ?2)"
+
 /* What the rules need to know about one submission and the caller. */
 struct facts {
 	struct wr_review_item item;
 	char keyed_by[129], reporter[129], holder[33];
 	int64_t holder_id, holder_expires;
 	int mine_approved, prior_approved;
+	int keyed_second;          /* the caller keyed it as a double entry's second */
 	int64_t total, vote_sum;
 };
 
@@ -85,6 +92,7 @@ static void read_facts(sqlite3_stmt *st, const struct wr_user *u, struct facts *
 	f->prior_approved = sqlite3_column_int(st, 13);
 	f->total = sqlite3_column_int64(st, 14);
 	f->vote_sum = sqlite3_column_int64(st, 15);
+	f->keyed_second = sqlite3_column_int(st, 16);
 	if (f->holder_id == u->id)
 		f->item.claim_expires = f->holder_expires;
 }
@@ -101,7 +109,8 @@ static int load(struct wr_review *r, const struct wr_user *u, const char *sid,
 	        " (SELECT count(*) FROM approvals a WHERE a.submission = s.id"
 	        "   AND a.user_id = ?2), s.keyed_by, s.reporter, c.user_id, c.expires_at,"
 	        " cu.name, " PRIOR_APPROVED_SQL ", s.total,"
-	        " (SELECT coalesce(sum(votes), 0) FROM votes WHERE submission = s.id)"
+	        " (SELECT coalesce(sum(votes), 0) FROM votes WHERE submission = s.id),"
+	        " " KEYED_SECOND_SQL
 	        " FROM submissions s LEFT JOIN precincts p ON p.id = s.precinct_id"
 	        " LEFT JOIN claims c ON c.submission = s.id"
 	        " LEFT JOIN users cu ON cu.id = c.user_id WHERE s.submission_id = ?1", err))
@@ -151,7 +160,7 @@ static int may_act(const struct wr_user *u, const struct facts *f, int64_t now,
 
 	if (reviewer(u, err) != WR_OK || pending(f, err) != WR_OK)
 		return WR_EPERM;
-	if (!strcmp(f->keyed_by, u->name) || !strcmp(f->reporter, u->name))
+	if (!strcmp(f->keyed_by, u->name) || !strcmp(f->reporter, u->name) || f->keyed_second)
 		return wr_errf(err, WR_EPERM, "%s keyed %s; another validator must review it",
 		               u->name, f->item.submission_id);
 	if (held_by_other) {
@@ -479,7 +488,7 @@ static char **candidates(struct wr_review *r, const struct wr_user *u, const cha
 	        "   AND c.expires_at > ?1 AND c.user_id <> ?2)"
 	        " AND NOT EXISTS (SELECT 1 FROM approvals a WHERE a.submission = s.id"
 	        "   AND a.user_id = ?2)"
-	        " AND coalesce(s.keyed_by, '') <> ?3 AND s.reporter <> ?3"
+	        " AND coalesce(s.keyed_by, '') <> ?3 AND s.reporter <> ?3 AND NOT " KEYED_SECOND_SQL
 	        " AND (?4 OR NOT " PRIOR_APPROVED_SQL ")"
 	        " AND (?5 IS NULL OR (p.county_fips = ?5 AND " SEVERITY_SQL " < 2))"
 	        " ORDER BY " SEVERITY_SQL " DESC, s.received_at, s.id LIMIT ?6", err)) {

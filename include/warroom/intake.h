@@ -6,6 +6,7 @@
 #ifndef WARROOM_INTAKE_H
 #define WARROOM_INTAKE_H
 
+#include <stdint.h>
 #include <stdio.h>
 
 #include "warroom/err.h"
@@ -25,6 +26,7 @@ struct wr_intake_counts {
 };
 
 struct wr_intake;
+struct wr_audit;
 
 /* log, when not NULL, gets one line per quarantined or unmatched record
  * ("FILE:LINE: quarantined: FIELD: REASON"). */
@@ -39,6 +41,25 @@ int wr_intake_close(struct wr_intake *in, struct wr_err *err);
 int wr_intake_record(struct wr_intake *in, const char *origin, long line,
                      const char *buf, size_t len, size_t full_len,
                      enum wr_outcome *outcome, struct wr_err *err);
+
+/* Who keyed the records that follow (a hotline user): stored as their
+ * keyed_by, so review refuses that user's approval. NULL or "" clears.
+ * WR_EINVAL when user is longer than 128 bytes. */
+int wr_intake_set_keyer(struct wr_intake *in, const char *user);
+
+/* Runs inside the write transaction of the record it was set for, after
+ * the record ended somewhere and a stored tally was scored: submission is
+ * its submissions.id (0 for a duplicate or a quarantined record). audit
+ * is intake's own, batched with the tally's records; another handle would
+ * fork the chain. A non-zero return undoes the whole open batch like a
+ * store failure and is what wr_intake_record returns. This is how the
+ * hotline commits its flag, its call and its audit atomically with the
+ * tally. */
+typedef int (*wr_intake_hook)(void *arg, struct wr_audit *audit, int64_t submission,
+                              enum wr_outcome outcome, struct wr_err *err);
+
+/* Sets fn for the next wr_intake_record only, whatever it ends in. */
+void wr_intake_set_hook(struct wr_intake *in, wr_intake_hook fn, void *arg);
 
 /* Makes everything ingested so far durable. */
 int wr_intake_flush(struct wr_intake *in, struct wr_err *err);
