@@ -7,7 +7,7 @@ CLANG   ?= clang
 PKGS    := ncursesw sqlite3 libcurl jansson libsodium
 # Recursive (=) so pkg-config runs after scripts/deps.sh installed things.
 # ncursesw's flags define _XOPEN_SOURCE, which would hide non-POSIX use in
-# the core, so only the console's files (src/tui) will get them.
+# the core, so only the console's files (src/tui) get them.
 PKG_CFLAGS = $(shell pkg-config --cflags sqlite3 libcurl jansson libsodium)
 CURSES_CFLAGS = $(shell pkg-config --cflags ncursesw)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
@@ -17,11 +17,16 @@ SAN     := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
            -fsanitize=float-cast-overflow -fno-sanitize-recover=all
 
 LIB_SRC := $(filter-out src/main.c,$(wildcard src/*.c))
+TUI_SRC := $(wildcard src/tui/*.c)
+# The console's files take ncursesw's own _XOPEN_SOURCE instead of ours.
+TUI_STD := -std=c11 -Wall -Wextra -Werror -Iinclude -Isrc
 CMD_SRC := $(wildcard src/cmd/*.c) src/main.c
 MIGRATIONS := $(sort $(wildcard schemas/*.sql))
 TEST_SRC := $(wildcard tests/test_*.c)
 
 OBJ      := $(LIB_SRC:%.c=build/obj/%.o) build/obj/schemas.o
+TUI_OBJ  := $(TUI_SRC:%.c=build/obj/%.o)
+SAN_TUI_OBJ := $(TUI_SRC:%.c=build/san/%.o)
 CMD_OBJ  := $(CMD_SRC:%.c=build/obj/%.o)
 SAN_OBJ  := $(LIB_SRC:%.c=build/san/%.o) build/san/schemas.o
 TESTS    := $(TEST_SRC:tests/%.c=build/tests/%)
@@ -35,7 +40,7 @@ all: warroom
 deps:
 	@sh scripts/deps.sh
 
-warroom: $(OBJ) $(CMD_OBJ)
+warroom: $(OBJ) $(TUI_OBJ) $(CMD_OBJ)
 	$(CC) $(CFLAGS) -o $@ $^ $(PKG_LIBS) -lm
 
 build/tools/%: tools/%.c
@@ -66,6 +71,14 @@ build/san/schemas.o: build/schemas.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -c -o $@ $<
 
+build/obj/src/tui/%.o: src/tui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TUI_STD) $(CURSES_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+build/san/src/tui/%.o: src/tui/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(TUI_STD) $(CURSES_CFLAGS) $(PKG_CFLAGS) $(SAN) -MMD -MP -c -o $@ $<
+
 build/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
@@ -77,6 +90,15 @@ build/san/%.o: %.c
 build/tests/%: tests/%.c tests/testutil.h $(OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(OBJ) $(PKG_LIBS) -lcmocka -lm
+
+# The console's tests drive the views too.
+build/tests/test_console: tests/test_console.c tests/testutil.h $(OBJ) $(TUI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(CFLAGS) -MMD -MP -o $@ $< $(OBJ) $(TUI_OBJ) $(PKG_LIBS) -lcmocka -lm
+
+build/san-tests/test_console: tests/test_console.c tests/testutil.h $(SAN_OBJ) $(SAN_TUI_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(STD) $(PKG_CFLAGS) $(SAN) -MMD -MP -o $@ $< $(SAN_OBJ) $(SAN_TUI_OBJ) $(PKG_LIBS) -lcmocka -lm
 
 build/san-tests/%: tests/%.c tests/testutil.h $(SAN_OBJ)
 	@mkdir -p $(dir $@)

@@ -3,7 +3,7 @@
 # measured in the same run, because these machines are shared and noisy.
 
 # measure VAR_PREFIX CMD...: runs CMD under tools/measure; sets
-# ${VAR_PREFIX}_ms and ${VAR_PREFIX}_kb.
+# ${VAR_PREFIX}_ms (wall), ${VAR_PREFIX}_kb and ${VAR_PREFIX}_cpu (ms).
 measure() {
 	_p=$1
 	shift
@@ -14,6 +14,7 @@ measure() {
 	esac
 	eval "${_p}_ms=$(echo "$_out" | sed 's/.*wall_ms=\([0-9.]*\).*/\1/')"
 	eval "${_p}_kb=$(echo "$_out" | sed 's/.*maxrss_kb=\([0-9]*\).*/\1/')"
+	eval "${_p}_cpu=$(echo "$_out" | sed 's/.*cpu_ms=\([0-9.]*\).*/\1/')"
 }
 
 # row FIGURE VALUE REFERENCE RATIO TARGET HOLDS

@@ -7,6 +7,7 @@
 #include "cmd/cmd.h"
 
 static const struct wr_cmd *const commands[] = {
+	&wr_cmd_console,
 	&wr_cmd_init,
 	&wr_cmd_ingest,
 	&wr_cmd_status,

@@ -39,7 +39,9 @@ int main(int argc, char **argv)
 		perror("measure");
 		return 2;
 	}
-	fprintf(stderr, "wall_ms=%.1f maxrss_kb=%ld status=%d\n", now_ms() - t0,
-	        ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	fprintf(stderr, "wall_ms=%.1f maxrss_kb=%ld status=%d cpu_ms=%.1f\n", now_ms() - t0,
+	        ru.ru_maxrss, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	        ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3 +
+	        ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }

@@ -36,6 +36,7 @@ extern const struct wr_cmd wr_cmd_simulate;
 extern const struct wr_cmd wr_cmd_evaluate;
 extern const struct wr_cmd wr_cmd_publish;
 extern const struct wr_cmd wr_cmd_push;
+extern const struct wr_cmd wr_cmd_console;
 
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);
