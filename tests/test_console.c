@@ -43,7 +43,7 @@ static int group_setup(void **state)
 {
 	static const struct tu_user users[] = {
 		{ "val1", WR_ROLE_VALIDATOR }, { "hot1", WR_ROLE_HOTLINE },
-		{ "sup1", WR_ROLE_SUPERVISOR },
+		{ "hot2", WR_ROLE_HOTLINE }, { "sup1", WR_ROLE_SUPERVISOR },
 	};
 	const char *recs[] = {
 		"{\"submission_id\":\"t-1\",\"source\":\"app\",\"precinct\":\"19141-001\","
@@ -292,6 +292,78 @@ static void test_hotline_keying_with_readback(void **state)
 	                          " AND keyed_by = 'hot1' AND total = 100"), 1);
 }
 
+/* Double entry: hot1 keys a call, it waits blind; hot2 keys it from the
+ * awaiting list with other numbers and the tally arrives flagged. */
+static void test_hotline_double_entry(void **state)
+{
+	struct fx *f = *state;
+
+	run(f, "hot1", "text:1234 <Enter> d k text:19141-002 <Enter> text:caller-7 <Enter> "
+	    "text:50 <Enter> text:30 <Enter> text:20 <Enter> text:100 <Enter> <Enter> <dump>",
+	    80, 24);
+	assert_shows(screen(f, 0), "Held as call 1");
+	assert_int_equal(count(f, "SELECT count(*) FROM submissions WHERE source = 'hotline'"), 0);
+	run(f, "hot2", "text:1234 <Enter> s <dump> <Enter> <dump> text:caller-7 <Enter> text:50 "
+	    "<Enter> text:20 <Enter> text:30 <Enter> text:100 <Enter> <Enter> <dump>", 80, 24);
+	assert_shows(screen(f, 0), "19141-002");
+	assert_null(strstr(screen(f, 0), "caller-7 50"));
+	assert_shows(screen(f, 1), "Second entry, keyed blind");
+	assert_shows(screen(f, 2), "Saved, flagged: the two entries differ");
+	assert_int_equal(count(f, "SELECT count(*) FROM flags WHERE rule = 'double_entry'"
+	                          " AND severity = 'hard'"), 1);
+	assert_int_equal(count(f, "SELECT count(*) FROM submissions WHERE keyed_by = 'hot1'"
+	                          " AND state = 'flagged'"), 1);
+}
+
+/* A rejected tally reaches the hotline's callback list; x marks it done. */
+static void test_callback_list(void **state)
+{
+	struct fx *f = *state;
+
+	run(f, "val1", "text:1234 <Enter> <Enter> r text:Call<Space>the<Space>chair <Enter>",
+	    80, 24);
+	run(f, "hot1", "text:1234 <Enter> <dump> x <dump>", 80, 24);
+	assert_shows(screen(f, 0), "Call the chair");
+	assert_shows(screen(f, 0), "1 callback waiting");
+	assert_shows(screen(f, 1), "Callback for 19153-001 marked done");
+	assert_int_equal(count(f, "SELECT count(*) FROM callbacks WHERE done_at IS NOT NULL"), 1);
+}
+
+static void test_freeze_from_publish_view(void **state)
+{
+	struct fx *f = *state;
+
+	run(f, "sup1", "text:1234 <Enter> <Tab> f text:AP<Space>asked<Space>us<Space>to<Space>"
+	    "hold <Enter> <dump>", 80, 24);
+	assert_shows(screen(f, 0), "Publishing FROZEN by sup1");
+	assert_shows(screen(f, 0), "AP asked us to hold");
+	assert_int_equal(count(f, "SELECT count(*) FROM publish_freeze WHERE frozen = 1"), 1);
+	/* a validator sees the state but has no freeze key */
+	run(f, "val1", "text:1234 <Enter> <Tab> <Tab> <Tab> u <dump>", 80, 24);
+	assert_shows(screen(f, 0), "FROZEN");
+	assert_int_equal(count(f, "SELECT count(*) FROM publish_freeze WHERE frozen = 1"), 1);
+	run(f, "sup1", "text:1234 <Enter> <Tab> u <dump>", 80, 24);
+	assert_shows(screen(f, 0), "Publishing LIVE");
+}
+
+/* Without colour or UTF-8 the same words and symbols are on the screen;
+ * only the bars fall back to ASCII. */
+static void test_monochrome_ascii(void **state)
+{
+	struct fx *f = *state;
+
+	setenv("NO_COLOR", "1", 1);
+	setenv("WARROOM_ASCII", "1", 1);
+	run(f, "sup1", "text:1234 <Enter> <dump>", 80, 24);
+	unsetenv("NO_COLOR");
+	unsetenv("WARROOM_ASCII");
+	assert_shows(screen(f, 0), "!POLK");
+	assert_shows(screen(f, 0), ".OBRIE");
+	assert_shows(screen(f, 0), "H held  ! flagged");
+	assert_shows(screen(f, 0), "Reported  #############.......");
+	assert_null(strstr(screen(f, 0), "\u2588"));
+}
+
 /* The whole screen, compared with what a reviewer checked by eye. */
 static void compare(struct fx *f, int n, const char *file)
 {
@@ -328,6 +400,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_too_small_then_back, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unmatched_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotline_keying_with_readback, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hotline_double_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_callback_list, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_freeze_from_publish_view, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_monochrome_ascii, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_screens_as_expected, setup, teardown),
 	};
 
