@@ -287,7 +287,7 @@ static void test_hotline_keying_with_readback(void **state)
 	    "text:100 <Enter> <dump> <Enter> <dump>", 80, 24);
 	assert_shows(screen(f, 0), "add up to 100 but the total says 99");
 	assert_shows(screen(f, 1), "Read back to the caller: 19141-002");
-	assert_shows(screen(f, 2), "Saved, accepted, in the validators' queue");
+	assert_shows(screen(f, 2), "Saved (accepted) to the queue: hotline-hot1-");
 	assert_int_equal(count(f, "SELECT count(*) FROM submissions WHERE source = 'hotline'"
 	                          " AND keyed_by = 'hot1' AND total = 100"), 1);
 }
@@ -324,7 +324,7 @@ static void test_callback_list(void **state)
 	    80, 24);
 	run(f, "hot1", "text:1234 <Enter> <dump> x <dump>", 80, 24);
 	assert_shows(screen(f, 0), "Call the chair");
-	assert_shows(screen(f, 0), "1 callback waiting");
+	assert_shows(screen(f, 0), "0 awaiting a 2nd entry; 1 callback");
 	assert_shows(screen(f, 1), "Callback for 19153-001 marked done");
 	assert_int_equal(count(f, "SELECT count(*) FROM callbacks WHERE done_at IS NOT NULL"), 1);
 }

@@ -129,8 +129,9 @@ static void draw_progress(struct tui *t, const struct wr_board *b, int y)
 		double share = b->total ? (double)counts[i] / (double)b->total : 0;
 		tui_put(t, y + i, 1, 10, names[i], C_KEY, 1);
 		tui_bar(t, y + i, 11, w, share, i == 2 ? C_OK : C_INFO);
-		tui_printf(t, y + i, 12 + w, 22, C_NORMAL, "%5ld/%ld %3.0f%%", counts[i], b->total,
-		           100 * share);
+		/* floored: 1,685 of 1,687 is not 100% */
+		tui_printf(t, y + i, 12 + w, 22, C_NORMAL, "%5ld/%ld %3ld%%", counts[i], b->total,
+		           b->total ? 100 * counts[i] / b->total : 0);
 	}
 }
 

@@ -107,18 +107,22 @@ static void heading(struct tui *t, struct detail *d, json_t *j)
 	if (json_is_object(p)) {
 		char line[600];
 		snprintf(line, sizeof line, "Precinct %s %s, %s County (site %s: %lld "
-		         "precincts, %lld registered Republicans)", str(p, "code"), str(p, "name"),
+		         "precinct%s, %lld registered Republicans)", str(p, "code"), str(p, "name"),
 		         str(p, "county"), str(p, "site"), num(p, "site_precincts"),
-		         num(p, "registered_rep"));
+		         num(p, "site_precincts") == 1 ? "" : "s", num(p, "registered_rep"));
 		add_wrapped(d, C_NORMAL, t->cols, "  ", line);
 	}
 	else
 		add(d, C_WARN, "Precinct not resolved: the tally named \"%s\"",
 		    str(j, "precinct_ref"));
-	add(d, C_NORMAL, "Reported %s by %s%s%s%s%s; received %s", str(j, "reported_at"),
-	    str(j, "reporter"), *str(j, "device") ? ", device " : "", str(j, "device"),
-	    *str(j, "keyed_by") ? ", keyed by " : "", str(j, "keyed_by"),
-	    str(j, "received_at"));
+	{
+		char line[600];
+		snprintf(line, sizeof line, "Reported %s by %s%s%s%s%s; received %s",
+		         str(j, "reported_at"), str(j, "reporter"), *str(j, "device") ? ", device "
+		         : "", str(j, "device"), *str(j, "keyed_by") ? ", keyed by " : "",
+		         str(j, "keyed_by"), str(j, "received_at"));
+		add_wrapped(d, C_NORMAL, t->cols, "  ", line);
+	}
 	wr_time_format_utc(d->item.claim_expires, until);
 	if (d->claimed)
 		add(d, C_OK, "Claimed by you until %.8s; approvals so far %d", until + 11,
@@ -231,7 +235,8 @@ static void revisions(struct detail *d, json_t *j)
 static void raw_payload(struct detail *d, json_t *j, int width)
 {
 	const char *p = str(j, "raw");
-	int w = width > 8 && width < (int)sizeof d->lines[0].text ? width - 2 : 76;
+	/* drawn from column 1 in cols - 2, after a leading space */
+	int w = width > 8 && width < (int)sizeof d->lines[0].text ? width - 3 : 76;
 
 	add(d, C_KEY, "Raw payload of %s, as received:", d->sid);
 	while (*p) {

@@ -149,6 +149,8 @@ static void close_hotline(struct tui *t, void *st)
 
 /* ---- the form ---- */
 
+static void sync_entry(struct hotline *h);
+
 static void start_form(struct hotline *h, const char *code, const char *place)
 {
 	wr_hotline_entry_init(&h->e);
@@ -163,6 +165,7 @@ static void start_form(struct hotline *h, const char *code, const char *place)
 	}
 	h->focus = 0;
 	h->step = FORM;
+	sync_entry(h);
 }
 
 /* The fields into the entry, then the core's check: the same check the
@@ -215,11 +218,11 @@ static void draw_readback(struct tui *t, struct hotline *h, int y, int rows)
 	char lines[WR_MAX_CANDIDATES + 2][WR_HOTLINE_LINE];
 	size_t n = wr_hotline_readback(&h->contest, &h->e, lines, WR_MAX_CANDIDATES + 2);
 
-	tui_printf(t, y, 1, t->cols - 2, C_KEY, "Read back to the caller: %s, reporter %s",
-	           h->place, h->e.reporter);
-	for (size_t i = 0; i < n && (int)i < rows - 3; i++)
-		tui_put(t, y + 2 + (int)i, 4, t->cols - 6, lines[i], C_NORMAL, 0);
-	tui_put(t, y + 3 + (int)n, 2, t->cols - 4, "Caller confirms? Enter or y saves; e or Esc "
+	tui_printf(t, y, 1, t->cols - 2, C_KEY, "Read back to the caller: %s", h->place);
+	tui_printf(t, y + 1, 1, t->cols - 2, C_KEY, "Reporter %s", h->e.reporter);
+	for (size_t i = 0; i < n && (int)i < rows - 4; i++)
+		tui_put(t, y + 3 + (int)i, 4, t->cols - 6, lines[i], C_NORMAL, 0);
+	tui_put(t, y + 4 + (int)n, 2, t->cols - 4, "Caller confirms? Enter or y saves; e or Esc "
 	        "goes back to edit", C_WARN, 0);
 }
 
@@ -234,8 +237,8 @@ static void report(struct tui *t, const struct wr_hotline_result *r, int held)
 	else if (r->reason[0])
 		tui_status(t, 1, "Saved, flagged: the two entries differ: %s", r->reason);
 	else
-		tui_status(t, 0, "Saved, %s, in the validators' queue: %s",
-		           wr_outcome_name(r->outcome), r->submission_id);
+		tui_status(t, 0, "Saved (%s) to the queue: %s", wr_outcome_name(r->outcome),
+		           r->submission_id);
 }
 
 static int save(struct tui *t, struct hotline *h)
@@ -286,6 +289,7 @@ static int form_input(struct tui *t, struct hotline *h, struct tui_in in)
 			return TUI_REDRAW;
 		}
 		h->step = READBACK;
+		tui_status(t, 0, "Read it back; save only when the caller confirms.");
 		return TUI_REDRAW;
 	}
 	if (tui_field_key(&h->f[h->focus], in))
@@ -331,8 +335,8 @@ static int search_input(struct tui *t, struct hotline *h, struct tui_in in)
 
 static void draw_search(struct tui *t, struct hotline *h, int y, int rows)
 {
-	tui_put(t, y, 1, t->cols - 2, "Find the precinct by code, name, old name or county; "
-	        "Enter chooses, Esc goes back", C_KEY, 0);
+	tui_put(t, y, 1, t->cols - 2, "Precinct: code, name, old name or county. Enter "
+	        "picks, Esc back", C_KEY, 0);
 	tui_table_draw(t, &h->hitt, y + 2, 1, rows - 3, t->cols - 2);
 	tui_field_draw(t, &h->query, y + 1, 1, 40, 1);
 	t->cursor = 1;
@@ -342,9 +346,9 @@ static void draw_search(struct tui *t, struct hotline *h, int y, int rows)
 
 static void draw_home(struct tui *t, struct hotline *h, int y, int rows)
 {
-	tui_printf(t, y, 1, t->cols - 2, C_KEY, "Hotline. Double entry %s; %zu call%s awaiting a "
-	           "second entry; %zu callback%s waiting", h->double_entry ? "ON" : "off",
-	           h->ncalls, h->ncalls == 1 ? "" : "s", h->ncb, h->ncb == 1 ? "" : "s");
+	tui_printf(t, y, 1, t->cols - 2, C_KEY, "Hotline: double entry %s; %zu awaiting a 2nd "
+	           "entry; %zu callback%s", h->double_entry ? "ON" : "off", h->ncalls, h->ncb,
+	           h->ncb == 1 ? "" : "s");
 	tui_put(t, y + 1, 1, t->cols - 2, "Callbacks: rejected tallies to call back, oldest first",
 	        C_DIM, 0);
 	tui_table_draw(t, &h->cbt, y + 2, 1, rows - 2, t->cols - 2);
