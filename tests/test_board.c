@@ -106,12 +106,8 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
 	assert_int_equal(wr_time_parse(T0_TEXT, &f->t0, NULL), WR_OK);
-	snprintf(f->t.dir, sizeof f->t.dir, "/tmp/wrtest.XXXXXX");
-	assert_non_null(mkdtemp(f->t.dir));
-	snprintf(f->t.path, sizeof f->t.path, "%s/test.db", f->t.dir);
-	tu_copy_file(seed_path, f->t.path);
-	if (wr_store_open(&f->t.s, f->t.path, &err) != WR_OK ||
-	    wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK ||
+	tu_open_copy(&f->t, seed_path);
+	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK ||
 	    wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("%s", err.msg);
 	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);

@@ -35,14 +35,10 @@ static int group_setup(void **state)
 		{ "alice", WR_ROLE_VALIDATOR },  { "bob", WR_ROLE_VALIDATOR },
 		{ "sam", WR_ROLE_SUPERVISOR },   { "ada", WR_ROLE_ADMIN },
 	};
-	struct tu_store t;
 
 	(void)state;
 	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
-	tu_open(&t);
-	tu_add_users(&t, users, sizeof users / sizeof users[0]);
-	tu_seed_save(&t, seed_dir, seed_path);
-	tu_close(&t);
+	tu_seed_users(users, sizeof users / sizeof users[0], seed_dir, seed_path);
 	return 0;
 }
 
@@ -61,12 +57,7 @@ static int setup(void **state)
 
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
-	snprintf(f->t.dir, sizeof f->t.dir, "/tmp/wrtest.XXXXXX");
-	assert_non_null(mkdtemp(f->t.dir));
-	snprintf(f->t.path, sizeof f->t.path, "%s/test.db", f->t.dir);
-	tu_copy_file(seed_path, f->t.path);
-	if (wr_store_open(&f->t.s, f->t.path, &err) != WR_OK)
-		fail_msg("store: %s", err.msg);
+	tu_open_copy(&f->t, seed_path);
 	assert_int_equal(wr_contest_load(&f->t.s, &f->c, &err), WR_OK);
 	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
 	tu_find_user(list, n, "hank", &f->hank);

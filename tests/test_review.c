@@ -55,14 +55,10 @@ static int group_setup(void **state)
 		{ "sam", WR_ROLE_SUPERVISOR },  { "hank", WR_ROLE_HOTLINE },
 		{ "ada", WR_ROLE_ADMIN },
 	};
-	struct tu_store t;
 
 	(void)state;
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
-	tu_open(&t);
-	tu_add_users(&t, users, sizeof users / sizeof users[0]);
-	tu_seed_save(&t, seed_dir, seed_path);
-	tu_close(&t);
+	tu_seed_users(users, sizeof users / sizeof users[0], seed_dir, seed_path);
 	return 0;
 }
 
@@ -82,12 +78,7 @@ static int setup(void **state)
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
 	assert_int_equal(wr_time_parse(T0_TEXT, &f->t0, NULL), WR_OK);
-	snprintf(f->t.dir, sizeof f->t.dir, "/tmp/wrtest.XXXXXX");
-	assert_non_null(mkdtemp(f->t.dir));
-	snprintf(f->t.path, sizeof f->t.path, "%s/test.db", f->t.dir);
-	tu_copy_file(seed_path, f->t.path);
-	if (wr_store_open(&f->t.s, f->t.path, &err) != WR_OK)
-		fail_msg("store: %s", err.msg);
+	tu_open_copy(&f->t, seed_path);
 	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK)
 		fail_msg("review: %s", err.msg);
 	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)

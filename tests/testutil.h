@@ -118,6 +118,34 @@ static inline void tu_seed_save(struct tu_store *t, char dir[64], char path[128]
 		fail_msg("seed: %s", err.msg);
 }
 
+static inline void tu_copy_file(const char *from, const char *to);
+
+/* Opens a copy of the seed store at seed in a new temp directory. */
+static inline void tu_open_copy(struct tu_store *t, const char *seed)
+{
+	struct wr_err err;
+
+	snprintf(t->dir, sizeof t->dir, "/tmp/wrtest.XXXXXX");
+	assert_non_null(mkdtemp(t->dir));
+	snprintf(t->path, sizeof t->path, "%s/test.db", t->dir);
+	tu_copy_file(seed, t->path);
+	if (wr_store_open(&t->s, t->path, &err) != WR_OK)
+		fail_msg("store: %s", err.msg);
+}
+
+/* A seed store of the mini fixtures and users (PIN 1234), saved once per
+ * test group: see tu_seed_save. */
+static inline void tu_seed_users(const struct tu_user *u, size_t n, char dir[64],
+                                 char path[128])
+{
+	struct tu_store t;
+
+	tu_open(&t);
+	tu_add_users(&t, u, n);
+	tu_seed_save(&t, dir, path);
+	tu_close(&t);
+}
+
 static inline int tu_seed_remove(const char *dir)
 {
 	char cmd[128];
