@@ -315,6 +315,34 @@ static void test_hotline_double_entry(void **state)
 	                          " AND state = 'flagged'"), 1);
 }
 
+/* Tab inside the form moves between fields; Tab elsewhere switches views
+ * and coming back finds the half-keyed call and double entry as left. */
+static void test_hotline_form_survives_tab(void **state)
+{
+	struct fx *f = *state;
+
+	run(f, "hot1", "text:1234 <Enter> d k text:19141-002 <Enter> text:caller-7 <Tab> "
+	    "text:50 <Tab> <dump> <Esc> <Esc> <Tab> <BTab> <dump> s q <dump>", 80, 24);
+	assert_shows(screen(f, 0), "Donald J. Trump              50");
+	assert_shows(screen(f, 0), "[Hotline]");
+	assert_shows(screen(f, 1), "[Hotline]");
+	assert_shows(screen(f, 1), "double entry ON");
+	/* q in the awaiting list goes home, it does not quit */
+	assert_shows(screen(f, 2), "double entry ON");
+}
+
+/* A terminal narrower than any line: the detail must not spin laying out
+ * its text, and comes back whole. */
+static void test_tiny_terminal_on_detail(void **state)
+{
+	struct fx *f = *state;
+
+	run(f, "val1", "text:1234 <Enter> <Enter> <resize:12x24> <dump> <resize:3x2> "
+	    "<resize:80x24> <dump>", 80, 24);
+	assert_shows(screen(f, 0), "warroom need");
+	assert_shows(screen(f, 1), "!! HARD sum_mismatch");
+}
+
 /* A rejected tally reaches the hotline's callback list; x marks it done. */
 static void test_callback_list(void **state)
 {
@@ -342,7 +370,11 @@ static void test_freeze_from_publish_view(void **state)
 	run(f, "val1", "text:1234 <Enter> <Tab> <Tab> <Tab> u <dump>", 80, 24);
 	assert_shows(screen(f, 0), "FROZEN");
 	assert_int_equal(count(f, "SELECT count(*) FROM publish_freeze WHERE frozen = 1"), 1);
-	run(f, "sup1", "text:1234 <Enter> <Tab> u <dump>", 80, 24);
+	/* unfreezing and publishing ask for "yes": a stray key does neither */
+	run(f, "sup1", "text:1234 <Enter> <Tab> u text:y <Enter> p <Enter> <dump>", 80, 24);
+	assert_shows(screen(f, 0), "FROZEN");
+	assert_int_equal(count(f, "SELECT count(*) FROM batches"), 0);
+	run(f, "sup1", "text:1234 <Enter> <Tab> u text:yes <Enter> <dump>", 80, 24);
 	assert_shows(screen(f, 0), "Publishing LIVE");
 }
 
@@ -401,6 +433,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_unmatched_resolve, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotline_keying_with_readback, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotline_double_entry, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hotline_form_survives_tab, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tiny_terminal_on_detail, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_callback_list, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_freeze_from_publish_view, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_monochrome_ascii, setup, teardown),

@@ -290,6 +290,17 @@ static void test_first_batch_outbox_and_manifest(void **state)
 	assert_int_equal(r.nheld, 0);
 	assert_int_equal(q(f, "SELECT count(*) FROM batches"), 1);
 	assert_int_equal(q(f, "SELECT precincts FROM batches WHERE id = 1"), 3);
+	{   /* only a supervisor publishes from a console, as the store says */
+		struct wr_user ghost = { .id = 999, .name = "nobody", .role = WR_ROLE_SUPERVISOR };
+		struct wr_publish_opts o = { "x", 0, 0, 0 };
+		struct wr_publish_result r2;
+		struct wr_err e;
+		assert_int_equal(wr_publish_as(&f->t.s, &ghost, &o, &r2, &e), WR_EAUTH);
+		assert_int_equal(wr_publish_as(&f->t.s, &f->val, &o, &r2, &e), WR_EPERM);
+		assert_int_equal(wr_publish_as(&f->t.s, &f->sam, &o, &r2, &e), WR_OK);
+		assert_int_equal(r2.batch, 0);   /* nothing new since batch 1 */
+		wr_publish_result_free(&r2);
+	}
 	{   /* as the console's publish view lists it */
 		struct wr_batch_row b[4];
 		struct wr_err e;

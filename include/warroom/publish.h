@@ -44,6 +44,12 @@ void wr_publish_result_free(struct wr_publish_result *r);
 int wr_publish(struct wr_store *s, const struct wr_publish_opts *o,
                struct wr_publish_result *r, struct wr_err *err);
 
+/* wr_publish on behalf of a signed-in user (the console): supervisors and
+ * admins only, as the store has the user now (WR_EPERM, WR_EAUTH); the
+ * batch's actor is the user, whatever o->actor says. */
+int wr_publish_as(struct wr_store *s, const struct wr_user *u, const struct wr_publish_opts *o,
+                  struct wr_publish_result *r, struct wr_err *err);
+
 /* Supervisors (and admins) stop and restart publishing; a reason is
  * required to freeze. Audited. */
 int wr_publish_freeze(struct wr_store *s, const struct wr_user *u, int frozen,

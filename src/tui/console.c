@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "tui.h"
+#include "warroom/alloc.h"
 #include "warroom/console.h"
 #include "warroom/timefmt.h"
 
@@ -25,6 +26,13 @@ static volatile sig_atomic_t stop_signal;
 static void on_stop(int sig)
 {
 	stop_signal = sig;
+}
+
+/* An allocation failure exits at once: the terminal comes back first. */
+static void restore_terminal(void)
+{
+	if (!isendwin())
+		endwin();
 }
 
 /* Tab order; each role sees the ones its bits allow. */
@@ -105,31 +113,67 @@ int tui_push(struct tui *t, const struct view *v, const char *arg)
 	return TUI_REDRAW;
 }
 
-static void pop(struct tui *t)
+/* Closes the view on top (a detail over a list); the view below reads
+ * the store again when reload, since the closed one may have changed it. */
+static void pop(struct tui *t, int reload)
 {
 	t->depth--;
 	t->stack[t->depth]->close(t, t->state[t->depth]);
 	t->help = 0;
-	if (t->depth && t->stack[t->depth - 1]->load)
+	if (reload && t->depth && t->stack[t->depth - 1]->load)
 		t->stack[t->depth - 1]->load(t, t->state[t->depth - 1]);
 }
 
-static void pop_all(struct tui *t)
+static void pop_to_main(struct tui *t)
 {
-	while (t->depth)
-		pop(t);
+	while (t->depth > 1)
+		pop(t, 0);
+}
+
+/* Everything, main views included: at the end of the session. */
+static void close_all(struct tui *t)
+{
+	pop_to_main(t);
+	if (t->depth && !t->main_kept)
+		t->stack[0]->close(t, t->state[0]);
+	t->depth = 0;
+	for (size_t i = 0; i < NTOP; i++)
+		if (t->top_state[i])
+			top_views[i]->close(t, t->top_state[i]);
+	memset(t->top_state, 0, sizeof t->top_state);
+}
+
+/* Shows main view i, opened the first time and kept after that, so a
+ * filter, double entry or a half-keyed call survives a look elsewhere. */
+static int show_main(struct tui *t, size_t i)
+{
+	void *st = t->top_state[i];
+	int fresh = !st;
+
+	pop_to_main(t);
+	if (!st && !(st = top_views[i]->open(t, NULL)))
+		return TUI_REDRAW;   /* open said why; the current view stays */
+	if (t->depth && !t->main_kept)
+		t->stack[0]->close(t, t->state[0]);
+	t->top_state[i] = st;
+	t->stack[0] = top_views[i];
+	t->state[0] = st;
+	t->depth = 1;
+	t->main_kept = 1;
+	if (!fresh && top_views[i]->load)
+		top_views[i]->load(t, st);
+	return TUI_REDRAW;
 }
 
 int tui_enter(struct tui *t)
 {
-	pop_all(t);
 	for (size_t i = 0; i < NTOP; i++) {
 		/* supervisors start on the board; everyone else on their work */
 		if ((t->user.role == WR_ROLE_SUPERVISOR || t->user.role == WR_ROLE_ADMIN) &&
 		    top_views[i] != &tui_view_board)
 			continue;
 		if (tui_has_role(t, top_views[i]->roles))
-			return tui_push(t, top_views[i], NULL);
+			return show_main(t, i);
 	}
 	return TUI_QUIT;
 }
@@ -145,10 +189,8 @@ static int switch_view(struct tui *t, int dir)
 			cur = i;
 	for (size_t k = 1; k <= NTOP; k++) {
 		size_t i = (cur + NTOP + (size_t)dir * k) % NTOP;
-		if (tui_has_role(t, top_views[i]->roles)) {
-			pop_all(t);
-			return tui_push(t, top_views[i], NULL);
-		}
+		if (tui_has_role(t, top_views[i]->roles))
+			return show_main(t, i);
 	}
 	return TUI_NONE;
 }
@@ -164,7 +206,7 @@ static int do_back(struct tui *t, void *st)
 {
 	(void)st;
 	if (t->depth > 1) {
-		pop(t);
+		pop(t, 1);
 		return TUI_REDRAW;
 	}
 	return TUI_QUIT;
@@ -325,6 +367,7 @@ static int key(struct tui *t, struct tui_in in)
 	/* views that lay text out by width do it again */
 	if (in.is_key && in.ch == KEY_RESIZE)
 		return TUI_RELOAD;
+	t->last_key = t->now;
 	/* one Enter for key tables, whatever the terminal sends */
 	if ((!in.is_key && in.ch == '\r') || (in.is_key && in.ch == KEY_ENTER))
 		in.ch = '\n', in.is_key = 0;
@@ -336,12 +379,13 @@ static int key(struct tui *t, struct tui_in in)
 	}
 	if (t->too_small)
 		return !in.is_key && in.ch == 'q' ? TUI_QUIT : TUI_NONE;
+	/* a form takes Tab between its fields before Tab switches views */
+	if (v && v->input && (r = v->input(t, top_state(t), in)) >= 0)
+		return r;
 	if (!in.is_key && in.ch == '\t')
 		return switch_view(t, 1);
 	if (in.is_key && in.ch == KEY_BTAB)
 		return switch_view(t, -1);
-	if (v && v->input && (r = v->input(t, top_state(t), in)) >= 0)
-		return r;
 	if (v && (k = find_key(t, v->keys, in)))
 		return k->fn(t, top_state(t));
 	if ((k = find_key(t, global_keys, in)))
@@ -376,9 +420,10 @@ static int apply(struct tui *t, int r, int *dirty)
 	if (r & TUI_QUIT)
 		return 0;
 	if (r & TUI_BACK && t->depth > 1)
-		pop(t), *dirty = 1;
+		pop(t, !(r & TUI_RELOAD)), *dirty = 1;
 	v = top_view(t);
-	if ((r & TUI_RELOAD) && v && v->load)
+	/* nothing is laid out below the minimum size */
+	if ((r & TUI_RELOAD) && v && v->load && t->rows >= MIN_ROWS && t->cols >= MIN_COLS)
 		v->load(t, top_state(t));
 	if (r & (TUI_REDRAW | TUI_RELOAD | TUI_BACK))
 		*dirty = 1;
@@ -550,8 +595,11 @@ static SCREEN *start_screen(struct tui *t, const struct wr_console_opts *o, FILE
 			return NULL;
 		set_term(sc);
 		resizeterm(o->rows ? o->rows : 24, o->cols ? o->cols : 80);
-	} else if (!initscr()) {
-		return NULL;
+	} else {
+		/* newterm, unlike initscr, returns rather than exits on failure */
+		if (!(sc = newterm(NULL, stdout, stdin)))
+			return NULL;
+		set_term(sc);
 	}
 	cbreak();
 	noecho();
@@ -572,7 +620,7 @@ static void sign_out(struct tui *t)
 	struct wr_err err;
 	long n = 0;
 
-	pop_all(t);
+	close_all(t);
 	if (t->signed_in && t->review)
 		wr_review_release_all(t->review, &t->user, &n, &err);
 }
@@ -602,21 +650,19 @@ int wr_console_run(const struct wr_console_opts *o, struct wr_err *err)
 	}
 	stop_signal = 0;
 	catch_signals();
-	screen = start_screen(&t, o, &null);
-	if (!screen && o->script) {
-		rc = wr_errf(err, WR_EIO, "cannot open a headless screen");
+	if (!(screen = start_screen(&t, o, &null))) {
+		rc = wr_errf(err, WR_EIO, o->script ? "cannot open a headless screen"
+		             : "cannot use this terminal (is TERM set?)");
 		goto out;
 	}
-	if (!o->script && !stdscr) {
-		rc = wr_errf(err, WR_EIO, "cannot use this terminal (is TERM set?)");
-		goto out;
-	}
-	t.now = wr_time_now();
+	wr_set_fatal_hook(restore_terminal);
+	t.now = t.last_key = wr_time_now();
 	t.data_version = wr_store_data_version(&s);
 	tui_push(&t, &tui_view_signin, o->user);
 	run_loop(&t, o->script ? &sc : NULL);
 	sign_out(&t);
 	endwin();
+	wr_set_fatal_hook(NULL);
 	if (screen)
 		delscreen(screen);
 	rc = WR_OK;

@@ -31,6 +31,10 @@ int tui_field_key(struct tui_field *f, struct tui_in in)
 		return 0;
 	if (f->digits && (in.ch < '0' || in.ch > '9'))
 		return 0;
+	/* no invisible characters (bidi overrides, zero-width joiners) in
+	 * what someone else's console will show */
+	if (wcwidth((wchar_t)in.ch) <= 0)
+		return 1;
 	memset(&st, 0, sizeof st);
 	k = wcrtomb(mb, (wchar_t)in.ch, &st);
 	if (k == (size_t)-1 || f->len + k >= sizeof f->buf || (f->max && f->len + k > f->max))

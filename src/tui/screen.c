@@ -73,7 +73,12 @@ static size_t fit(const char *s, int w, wchar_t *out, size_t max, int *used, int
 			memset(&mb, 0, sizeof mb);
 		}
 		cw = wcwidth(wc);
-		if (cw < 0)
+		/* controls and invisible format characters (which could reorder
+		 * or hide what the operator reads) show as '?' */
+		if (cw < 0 || (cw == 0 && ((wc >= 0x200B && wc <= 0x200F) ||
+		                           (wc >= 0x202A && wc <= 0x202E) ||
+		                           (wc >= 0x2060 && wc <= 0x206F) ||
+		                           wc == 0x061C || wc == 0xFEFF)))
 			wc = L'?', cw = 1;
 		if (cols + cw > w) {
 			*cut = 1;

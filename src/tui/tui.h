@@ -40,7 +40,8 @@ enum tui_role {
 #define R_HOTLINE (1u << WR_ROLE_HOTLINE)
 #define R_SUPERVISOR (1u << WR_ROLE_SUPERVISOR)
 #define R_ADMIN (1u << WR_ROLE_ADMIN)
-#define R_REVIEW (R_VALIDATOR | R_SUPERVISOR | R_ADMIN)
+/* as review.c and unmatched.c allow: admins manage, they do not review */
+#define R_REVIEW (R_VALIDATOR | R_SUPERVISOR)
 #define R_KEYING (R_HOTLINE | R_SUPERVISOR | R_ADMIN)
 #define R_LEAD (R_SUPERVISOR | R_ADMIN)
 #define R_ALL (R_REVIEW | R_HOTLINE)
@@ -116,6 +117,11 @@ struct tui {
 	} prompt;
 	const char *db_path;
 	int cursor;                     /* a field has focus: show the cursor */
+	int64_t last_key;               /* when a key was last pressed */
+	/* the main views keep their state (a filter, double entry) while
+	 * another is shown; NULL until first opened */
+	void *top_state[8];
+	int main_kept;                  /* state[0] is one of top_state */
 };
 
 /* screen.c */

@@ -13,6 +13,7 @@
 #include "warroom/timefmt.h"
 
 #define RENEW_EVERY 60
+#define IDLE_LAPSE 600   /* seconds without a key before renewing stops */
 
 struct line {
 	char text[240];
@@ -60,6 +61,9 @@ static void add_wrapped(struct detail *d, enum tui_role r, int width, const char
 	while (*text) {
 		int w = width - 3 - (first ? 0 : (int)strlen(indent));
 		int cut = 0, cols = 0, last_space = -1;
+
+		if (w < 8)
+			w = 8;   /* never a width that cannot move on */
 		while (text[cut] && cols < w) {
 			if (text[cut] == ' ')
 				last_space = cut;
@@ -241,7 +245,8 @@ static void raw_payload(struct detail *d, json_t *j, int width)
 	add(d, C_KEY, "Raw payload of %s, as received:", d->sid);
 	while (*p) {
 		int k = 0, bytes = 0;
-		while (p[bytes] && k < w) {
+		/* a piece fits its line's bytes as well as the screen */
+		while (p[bytes] && k < w && bytes < (int)sizeof d->lines[0].text - 8) {
 			bytes++;
 			while ((p[bytes] & 0xC0) == 0x80)
 				bytes++;
@@ -343,6 +348,14 @@ static int tick_detail(struct tui *t, void *st)
 
 	if (!d->claimed || t->now - d->renewed_at < RENEW_EVERY)
 		return TUI_NONE;
+	/* Nobody at the keyboard: let the lease lapse so another validator
+	 * gets the tally, as the lease is meant to. */
+	if (t->now - t->last_key > IDLE_LAPSE) {
+		d->claimed = 0;
+		tui_status(t, 1, "No key for %d minutes: your claim on %s lapses; reopen it to "
+		           "decide.", IDLE_LAPSE / 60, d->sid);
+		return TUI_RELOAD;
+	}
 	d->renewed_at = t->now;
 	if (wr_review_renew(t->review, &t->user, d->sid, &err) != WR_OK) {
 		d->claimed = 0;
@@ -431,7 +444,7 @@ static const struct tui_key detail_keys[] = {
 	{ 'r', "r", "reject", "reject it, with a reason for the callback", R_REVIEW, do_reject },
 	{ 'l', "l", "release", "release the claim and go back to the queue", R_REVIEW, do_release },
 	{ 'o', "o", "override", "override: approve a hard-flagged or revised tally, with a reason",
-	  R_LEAD, do_override },
+	  R_SUPERVISOR, do_override },
 	{ 'v', "v", "raw", "view the raw payload as received (again: the tally)", 0, do_raw },
 	{ 0, NULL, NULL, 0, 0, NULL },
 };

@@ -380,7 +380,8 @@ static int awaiting_input(struct tui *t, struct hotline *h, struct tui_in in)
 	struct wr_err err;
 	char place[256];
 
-	if (!in.is_key && in.ch == 27) {
+	/* q here goes home like Esc rather than quitting the console */
+	if (!in.is_key && (in.ch == 27 || in.ch == 'q')) {
 		h->step = HOME;
 		return TUI_REDRAW;
 	}

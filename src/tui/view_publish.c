@@ -164,26 +164,46 @@ static int do_freeze(struct tui *t, void *st)
 	return TUI_REDRAW;
 }
 
-static int do_unfreeze(struct tui *t, void *st)
+/* Unfreezing and publishing send numbers to the public: one stray key
+ * must not do either, so each asks for "yes" first. */
+static int confirmed(struct tui *t, const char *text)
+{
+	if (text && !strcmp(text, "yes"))
+		return 1;
+	tui_status(t, 0, "Nothing done (type yes to go ahead).");
+	return 0;
+}
+
+static int unfrozen(struct tui *t, void *st, const char *text)
 {
 	struct wr_err err;
 
 	(void)st;
+	if (!confirmed(t, text))
+		return TUI_REDRAW;
 	if (wr_publish_freeze(t->s, &t->user, 0, NULL, &err) != WR_OK)
 		return tui_fail(t, &err);
 	tui_status(t, 0, "Publishing is live again.");
 	return TUI_RELOAD;
 }
 
-static int do_publish(struct tui *t, void *st)
+static int do_unfreeze(struct tui *t, void *st)
 {
-	struct wr_publish_opts o = { t->user.name, 0, 0, 0 };
+	(void)st;
+	tui_ask(t, "Unfreeze publication? Type yes:", unfrozen);
+	return TUI_REDRAW;
+}
+
+static int published(struct tui *t, void *st, const char *text)
+{
+	struct wr_publish_opts o = { NULL, 0, 0, 0 };
 	struct wr_publish_result r;
 	struct wr_err err;
 
 	(void)st;
-	memset(&r, 0, sizeof r);
-	if (wr_publish(t->s, &o, &r, &err) != WR_OK)
+	if (!confirmed(t, text))
+		return TUI_REDRAW;
+	if (wr_publish_as(t->s, &t->user, &o, &r, &err) != WR_OK)
 		return tui_fail(t, &err);
 	if (r.batch)
 		tui_status(t, 0, "Batch %lld: %ld tallies, %ld of %ld precincts reporting; "
@@ -193,6 +213,13 @@ static int do_publish(struct tui *t, void *st)
 		tui_status(t, 0, "Nothing new to publish (%zu counties held by the gate).", r.nheld);
 	wr_publish_result_free(&r);
 	return TUI_RELOAD;
+}
+
+static int do_publish(struct tui *t, void *st)
+{
+	(void)st;
+	tui_ask(t, "Publish a batch of the approved tallies now? Type yes:", published);
+	return TUI_REDRAW;
 }
 
 static const struct tui_key publish_keys[] = {

@@ -12,6 +12,7 @@ struct unmatched {
 	struct wr_unmatched_row *rows;
 	size_t n;
 	struct tui_table tb;
+	char asked[129];   /* the tally c was pressed on: rows may move meanwhile */
 };
 
 static const struct tui_col cols[] = {
@@ -38,7 +39,10 @@ static int load_unmatched(struct tui *t, void *st)
 {
 	struct unmatched *u = st;
 	struct wr_err err;
+	char keep[129] = "";
 
+	if (u->n)
+		snprintf(keep, sizeof keep, "%s", u->rows[u->tb.sel].submission_id);
 	free(u->rows);
 	u->rows = NULL;
 	u->n = 0;
@@ -46,6 +50,10 @@ static int load_unmatched(struct tui *t, void *st)
 		tui_fail(t, &err);
 	u->tb.nrows = u->n;
 	tui_table_clamp(&u->tb);
+	/* the selection stays on the same tally when others come and go */
+	for (size_t i = 0; i < u->n && keep[0]; i++)
+		if (!strcmp(u->rows[i].submission_id, keep))
+			u->tb.sel = i;
 	return TUI_REDRAW;
 }
 
@@ -102,15 +110,11 @@ static void draw_unmatched(struct tui *t, void *st, int y, int rows)
 	        "c) type a precinct code", C_DIM, 0);
 }
 
-static int resolve(struct tui *t, struct unmatched *u, const char *code)
+static int resolve(struct tui *t, const char *sid, const char *code)
 {
 	struct wr_err err;
 	int alias = 0;
-	char sid[129];
 
-	if (!u->n)
-		return TUI_NONE;
-	snprintf(sid, sizeof sid, "%s", u->rows[u->tb.sel].submission_id);
 	if (wr_unmatched_resolve(t->s, &t->user, sid, code, &alias, &err) != WR_OK)
 		return tui_fail(t, &err);
 	tui_status(t, 0, "%s resolved to %s%s", sid, code,
@@ -127,9 +131,10 @@ static int pick(struct tui *t, struct unmatched *u, size_t i)
 		tui_status(t, 1, "There is no suggestion %zu for this tally; c types a code.", i + 1);
 		return TUI_REDRAW;
 	}
-	char code[33];
+	char code[33], sid[129];
 	snprintf(code, sizeof code, "%s", u->rows[u->tb.sel].sugg_code[i]);
-	return resolve(t, u, code);
+	snprintf(sid, sizeof sid, "%s", u->rows[u->tb.sel].submission_id);
+	return resolve(t, sid, code);
 }
 
 static int pick1(struct tui *t, void *st) { return pick(t, st, 0); }
@@ -140,14 +145,17 @@ static int typed(struct tui *t, void *st, const char *code)
 {
 	if (!code || !*code)
 		return TUI_REDRAW;
-	return resolve(t, st, code);
+	return resolve(t, ((struct unmatched *)st)->asked, code);
 }
 
 static int do_type(struct tui *t, void *st)
 {
-	if (!((struct unmatched *)st)->n)
+	struct unmatched *u = st;
+
+	if (!u->n)
 		return TUI_NONE;
-	tui_ask(t, "Precinct code:", typed);
+	snprintf(u->asked, sizeof u->asked, "%s", u->rows[u->tb.sel].submission_id);
+	tui_ask(t, "Precinct code for the selected tally:", typed);
 	return TUI_REDRAW;
 }
 

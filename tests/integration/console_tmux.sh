@@ -555,6 +555,9 @@ supervisor() {
 	check "$size: f freezes publication with the reason" \
 		eval '"$WARROOM" publish status --db "$db" 2>&1 | grep -q "FROZEN by sup .*: AP asks us to hold Polk"'
 	keys u
+	wait_for 'Unfreeze publication\? Type yes:'
+	typ yes
+	keys Enter
 	wait_for 'Publishing LIVE'
 	check "$size: u unfreezes it" eval '"$WARROOM" publish status --db "$db" 2>&1 | grep -q "^publishing open"'
 	check "$size: freeze and unfreeze are audited" \
