@@ -4,7 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warroom/alloc.h"
 #include "warroom/audit.h"
 #include "warroom/auth.h"
 #include "warroom/timefmt.h"
@@ -150,9 +149,10 @@ int wr_user_disable(struct wr_store *s, const char *actor, const char *name,
 	return in_txn(s, err, disable_txn, &x);
 }
 
-static void read_user(sqlite3_stmt *st, struct wr_user *u)
+static void read_user(sqlite3_stmt *st, void *row)
 {
 	enum wr_role r = WR_ROLE_VALIDATOR;
+	struct wr_user *u = row;
 
 	memset(u, 0, sizeof *u);
 	u->id = sqlite3_column_int64(st, 0);
@@ -166,21 +166,14 @@ static void read_user(sqlite3_stmt *st, struct wr_user *u)
 int wr_user_list(struct wr_store *s, struct wr_user **out, size_t *n, struct wr_err *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
 
 	*out = NULL;
 	*n = 0;
 	if (wr_store_prepare(s, &st, "SELECT id, name, role, disabled, locked_until"
 	                             " FROM users ORDER BY name", err))
 		return WR_ESTORE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap)
-			*out = wr_xrealloc(*out, (cap = cap ? cap * 2 : 16) * sizeof **out);
-		read_user(st, &(*out)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(s, err, "listing users");
+	return wr_store_rows(s, st, sizeof **out, read_user, (void **)out, n, "listing users",
+	                     err);
 }
 
 enum verdict { V_OK, V_UNKNOWN, V_DISABLED, V_LOCKED, V_WRONG };

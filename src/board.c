@@ -1,7 +1,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warroom/alloc.h"
 #include "warroom/board.h"
 #include "warroom/scoring.h"
 #include "warroom/timefmt.h"
@@ -65,9 +64,10 @@ static int step_fail(struct wr_store *s, sqlite3_stmt *st, int rc, struct wr_err
 	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(s, err, doing);
 }
 
-static void read_county(sqlite3_stmt *st, struct wr_board_county *c)
+static void read_county(sqlite3_stmt *st, void *row)
 {
-	memset(c, 0, sizeof *c);
+	struct wr_board_county *c = row;
+
 	wr_store_text(st, 0, c->fips, sizeof c->fips);
 	wr_store_text(st, 1, c->name, sizeof c->name);
 	wr_store_text(st, 2, c->short_name, sizeof c->short_name);
@@ -83,24 +83,19 @@ static void read_county(sqlite3_stmt *st, struct wr_board_county *c)
 static int read_counties(struct wr_store *s, struct wr_board *b, struct wr_err *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int rc;
 
 	if (wr_store_prepare(s, &st, COUNTIES_SQL, err))
 		return WR_ESTORE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct wr_board_county *c;
-
-		if (b->ncounties == cap)
-			b->counties = wr_xrealloc(b->counties, (cap = cap ? cap * 2 : 128) * sizeof *c);
-		c = &b->counties[b->ncounties++];
-		read_county(st, c);
-		b->total += c->total;
-		b->reported += c->reported;
-		b->approved += c->approved;
-		b->published += c->published;
+	rc = wr_store_rows(s, st, sizeof *b->counties, read_county, (void **)&b->counties,
+	                   &b->ncounties, "reading the counties", err);
+	for (size_t i = 0; i < b->ncounties; i++) {
+		b->total += b->counties[i].total;
+		b->reported += b->counties[i].reported;
+		b->approved += b->counties[i].approved;
+		b->published += b->counties[i].published;
 	}
-	return step_fail(s, st, rc, err, "reading the counties");
+	return rc;
 }
 
 /* The gate is asked, not recomputed, so the board can never disagree with

@@ -41,33 +41,6 @@ static int keyer(struct wr_store *s, const struct wr_user *u, struct wr_user *no
 	return WR_OK;
 }
 
-typedef void (*read_fn)(sqlite3_stmt *st, void *row);
-
-/* Steps st to the end, reading each row with fn into a growing array of
- * rows of size bytes; finalizes st. */
-static int collect(struct wr_store *s, sqlite3_stmt *st, size_t size, read_fn fn,
-                   void **rows, size_t *n, const char *doing, struct wr_err *err)
-{
-	size_t cap = 0;
-	int rc;
-
-	*rows = NULL;
-	*n = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap)
-			*rows = wr_xrealloc(*rows, (cap = cap ? 2 * cap : 16) * size);
-		memset((char *)*rows + *n * size, 0, size);
-		fn(st, (char *)*rows + (*n)++ * size);
-	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
-		return WR_OK;
-	free(*rows);
-	*rows = NULL;
-	*n = 0;
-	return wr_store_fail(s, err, doing);
-}
-
 /* ---- search ---------------------------------------------------------- */
 
 /* One query per way to match, in the order of enum wr_hotline_how, each
@@ -875,7 +848,7 @@ int wr_hotline_awaiting(struct wr_store *s, struct wr_hotline_call **rows, size_
 	        " LEFT JOIN counties c ON c.fips = p.county_fips"
 	        " WHERE k.state = 'awaiting' ORDER BY k.id", err))
 		return WR_ESTORE;
-	return collect(s, st, sizeof **rows, read_call, (void **)rows, n,
+	return wr_store_rows(s, st, sizeof **rows, read_call, (void **)rows, n,
 	               "listing calls awaiting a second entry", err);
 }
 
@@ -908,7 +881,7 @@ int wr_hotline_callbacks(struct wr_store *s, struct wr_hotline_callback **rows, 
 	        " LEFT JOIN counties c ON c.fips = p.county_fips"
 	        " WHERE k.done_at IS NULL ORDER BY k.created_at, k.submission", err))
 		return WR_ESTORE;
-	return collect(s, st, sizeof **rows, read_callback, (void **)rows, n,
+	return wr_store_rows(s, st, sizeof **rows, read_callback, (void **)rows, n,
 	               "listing callbacks", err);
 }
 

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warroom/alloc.h"
 #include "warroom/queue.h"
 #include "warroom/timefmt.h"
 
@@ -34,9 +33,10 @@ static const char QUEUE_SQL[] =
 	" WHERE s.state IN ('received', 'flagged', 'clean')"
 	" ORDER BY sev DESC, s.received_at, s.id";
 
-static void read_row(sqlite3_stmt *st, struct wr_queue_row *r)
+static void read_row(sqlite3_stmt *st, void *row)
 {
-	memset(r, 0, sizeof *r);
+	struct wr_queue_row *r = row;
+
 	r->id = sqlite3_column_int64(st, 0);
 	wr_store_text(st, 1, r->submission_id, sizeof r->submission_id);
 	wr_store_text(st, 2, r->precinct, sizeof r->precinct);
@@ -61,29 +61,15 @@ static void read_row(sqlite3_stmt *st, struct wr_queue_row *r)
 int wr_queue_load(struct wr_store *s, struct wr_queue_row **rows, size_t *n,
                   struct wr_err *err)
 {
-	struct wr_queue_row *out = NULL;
-	size_t cap = 0, k = 0;
 	sqlite3_stmt *st;
-	int rc;
 
 	*rows = NULL;
 	*n = 0;
 	if (wr_store_prepare(s, &st, QUEUE_SQL, err))
 		return WR_ESTORE;
 	sqlite3_bind_int64(st, 1, wr_time_now());
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (k == cap)
-			out = wr_xrealloc(out, (cap = cap ? cap * 2 : 256) * sizeof *out);
-		read_row(st, &out[k++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(out);
-		return wr_store_fail(s, err, "reading the review queue");
-	}
-	*rows = out;
-	*n = k;
-	return WR_OK;
+	return wr_store_rows(s, st, sizeof **rows, read_row, (void **)rows, n,
+	                     "reading the review queue", err);
 }
 
 /* hay holds the n bytes of needle, ignoring ASCII case. Bytes of UTF-8

@@ -2,13 +2,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warroom/alloc.h"
 #include "warroom/status.h"
+
+static void read_county(sqlite3_stmt *st, void *row)
+{
+	struct wr_county_status *c = row;
+
+	wr_store_text(st, 0, c->fips, sizeof c->fips);
+	wr_store_text(st, 1, c->name, sizeof c->name);
+	c->precincts_total = sqlite3_column_int64(st, 2);
+	c->precincts_reported = sqlite3_column_int64(st, 3);
+}
 
 static int read_counties(struct wr_store *s, struct wr_status *out, struct wr_err *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
 	int rc;
 
 	if (wr_store_prepare(s, &st,
@@ -18,22 +26,13 @@ static int read_counties(struct wr_store *s, struct wr_status *out, struct wr_er
 	        " FROM counties c LEFT JOIN precincts p ON p.county_fips = c.fips"
 	        " GROUP BY c.fips ORDER BY c.fips", err))
 		return WR_ESTORE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct wr_county_status *c;
-
-		if (out->ncounties == cap)
-			out->counties = wr_xrealloc(out->counties,
-			                            (cap = cap ? cap * 2 : 128) * sizeof *c);
-		c = &out->counties[out->ncounties++];
-		wr_store_text(st, 0, c->fips, sizeof c->fips);
-		wr_store_text(st, 1, c->name, sizeof c->name);
-		c->precincts_total = sqlite3_column_int64(st, 2);
-		c->precincts_reported = sqlite3_column_int64(st, 3);
-		out->precincts_total += c->precincts_total;
-		out->precincts_reported += c->precincts_reported;
+	rc = wr_store_rows(s, st, sizeof *out->counties, read_county, (void **)&out->counties,
+	                   &out->ncounties, "reading counties", err);
+	for (size_t i = 0; i < out->ncounties; i++) {
+		out->precincts_total += out->counties[i].precincts_total;
+		out->precincts_reported += out->counties[i].precincts_reported;
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? WR_OK : wr_store_fail(s, err, "reading counties");
+	return rc;
 }
 
 static int read_states(struct wr_store *s, struct wr_status *out, struct wr_err *err)

@@ -215,3 +215,26 @@ void wr_store_text(sqlite3_stmt *st, int col, char *dst, size_t n)
 	t = t ? t : "";
 	snprintf(dst, n, "%.*s", wr_utf8_prefix(t, n - 1), t);
 }
+
+int wr_store_rows(struct wr_store *s, sqlite3_stmt *st, size_t size, wr_row_fn fn,
+                  void **rows, size_t *n, const char *doing, struct wr_err *err)
+{
+	size_t cap = 0;
+	int rc;
+
+	*rows = NULL;
+	*n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap)
+			*rows = wr_xrealloc(*rows, (cap = cap ? 2 * cap : 16) * size);
+		memset((char *)*rows + *n * size, 0, size);
+		fn(st, (char *)*rows + (*n)++ * size);
+	}
+	sqlite3_finalize(st);
+	if (rc == SQLITE_DONE)
+		return WR_OK;
+	free(*rows);
+	*rows = NULL;
+	*n = 0;
+	return wr_store_fail(s, err, doing);
+}

@@ -2,7 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "warroom/alloc.h"
 #include "warroom/audit.h"
 #include "warroom/precincts.h"
 #include "warroom/scoring.h"
@@ -231,9 +230,10 @@ int wr_unmatched_resolve(struct wr_store *s, const struct wr_user *u, const char
 
 /* Suggestions are stored as a JSON array of codes; their names come from
  * the precinct list in the same query so the operator sees both. */
-static void read_row(sqlite3_stmt *st, struct wr_unmatched_row *r)
+static void read_row(sqlite3_stmt *st, void *row)
 {
-	memset(r, 0, sizeof *r);
+	struct wr_unmatched_row *r = row;
+
 	wr_store_text(st, 0, r->submission_id, sizeof r->submission_id);
 	wr_store_text(st, 1, r->name, sizeof r->name);
 	wr_store_text(st, 2, r->county, sizeof r->county);
@@ -258,8 +258,6 @@ int wr_unmatched_list(struct wr_store *s, struct wr_unmatched_row **rows, size_t
                       struct wr_err *err)
 {
 	sqlite3_stmt *st;
-	size_t cap = 0;
-	int rc;
 
 	*rows = NULL;
 	*n = 0;
@@ -270,19 +268,6 @@ int wr_unmatched_list(struct wr_store *s, struct wr_unmatched_row **rows, size_t
 	                     " ON c.fips = u.county_fips WHERE u.resolved_at IS NULL"
 	                     " AND s.state = 'unmatched' ORDER BY s.received_at, s.id", err))
 		return WR_ESTORE;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		if (*n == cap) {
-			cap = cap ? 2 * cap : 16;
-			*rows = wr_xrealloc(*rows, cap * sizeof **rows);
-		}
-		read_row(st, &(*rows)[(*n)++]);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		free(*rows);
-		*rows = NULL;
-		*n = 0;
-		return wr_store_fail(s, err, "listing unmatched tallies");
-	}
-	return WR_OK;
+	return wr_store_rows(s, st, sizeof **rows, read_row, (void **)rows, n,
+	                     "listing unmatched tallies", err);
 }

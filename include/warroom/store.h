@@ -62,6 +62,17 @@ int wr_store_prepare(struct wr_store *s, sqlite3_stmt **st, const char *sql,
  * what is shown or published stays valid UTF-8. */
 void wr_store_text(sqlite3_stmt *st, int col, char *dst, size_t n);
 
+/* Reads one result row into row (zeroed, of the size given to
+ * wr_store_rows). */
+typedef void (*wr_row_fn)(sqlite3_stmt *st, void *row);
+
+/* Steps st to its end, reading each row with fn into a growing array of
+ * rows of size bytes, and finalizes st. On success *rows (NULL when
+ * empty) holds *n rows the caller frees with free(); on failure nothing
+ * is left allocated and err says what we were doing. */
+int wr_store_rows(struct wr_store *s, sqlite3_stmt *st, size_t size, wr_row_fn fn,
+                  void **rows, size_t *n, const char *doing, struct wr_err *err);
+
 /* Fills err from the connection's last error, prefixed by what we were doing. */
 int wr_store_fail(struct wr_store *s, struct wr_err *err, const char *doing);
 
