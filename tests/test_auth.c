@@ -42,12 +42,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_audit_check chk;
-	struct wr_err err;
 
-	assert_int_equal(wr_audit_verify(&f->t.s, &chk, &err), WR_OK);
-	if (chk.bad_id != 0)
-		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
+	tu_audit_holds(&f->t.s);
 	tu_close(&f->t);
 	free(f);
 	return 0;

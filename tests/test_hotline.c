@@ -51,22 +51,14 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_user *list;
 	struct wr_err err;
-	size_t n;
 
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
 	tu_open_copy(&f->t, seed_path);
 	assert_int_equal(wr_contest_load(&f->t.s, &f->c, &err), WR_OK);
-	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
-	tu_find_user(list, n, "hank", &f->hank);
-	tu_find_user(list, n, "hana", &f->hana);
-	tu_find_user(list, n, "alice", &f->alice);
-	tu_find_user(list, n, "bob", &f->bob);
-	tu_find_user(list, n, "sam", &f->sam);
-	tu_find_user(list, n, "ada", &f->ada);
-	free(list);
+	tu_users(&f->t.s, "hank", &f->hank, "hana", &f->hana, "alice", &f->alice,
+	         "bob", &f->bob, "sam", &f->sam, "ada", &f->ada, NULL);
 	*state = f;
 	return 0;
 }
@@ -74,13 +66,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_audit_check chk;
-	struct wr_err err;
 
-	/* Whatever a test did, the audit chain it left behind holds. */
-	assert_int_equal(wr_audit_verify(&f->t.s, &chk, &err), WR_OK);
-	if (chk.bad_id != 0)
-		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
+	tu_audit_holds(&f->t.s);
 	tu_close(&f->t);
 	free(f);
 	return 0;

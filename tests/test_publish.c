@@ -72,9 +72,7 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_user *list;
 	struct wr_err err;
-	size_t n;
 
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
@@ -83,11 +81,7 @@ static int setup(void **state)
 		fail_msg("review: %s", err.msg);
 	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("intake: %s", err.msg);
-	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
-	tu_find_user(list, n, "val", &f->val);
-	tu_find_user(list, n, "vic", &f->vic);
-	tu_find_user(list, n, "sam", &f->sam);
-	free(list);
+	tu_users(&f->t.s, "val", &f->val, "vic", &f->vic, "sam", &f->sam, NULL);
 	*state = f;
 	return 0;
 }
@@ -95,12 +89,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_audit_check chk;
 	struct wr_err err;
 
-	assert_int_equal(wr_audit_verify(&f->t.s, &chk, &err), WR_OK);
-	if (chk.bad_id != 0)
-		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
+	tu_audit_holds(&f->t.s);
 	wr_intake_close(f->in, &err);
 	wr_review_close(f->r);
 	tu_close(&f->t);

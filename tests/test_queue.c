@@ -63,9 +63,7 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_user *list;
 	struct wr_err err;
-	size_t n;
 
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
@@ -74,11 +72,7 @@ static int setup(void **state)
 	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK ||
 	    wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("%s", err.msg);
-	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
-	tu_find_user(list, n, "alice", &f->alice);
-	tu_find_user(list, n, "bob", &f->bob);
-	tu_find_user(list, n, "sam", &f->sam);
-	free(list);
+	tu_users(&f->t.s, "alice", &f->alice, "bob", &f->bob, "sam", &f->sam, NULL);
 	*state = f;
 	return 0;
 }

@@ -71,9 +71,7 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_user *list;
 	struct wr_err err;
-	size_t n;
 
 	assert_non_null(f);
 	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
@@ -83,13 +81,8 @@ static int setup(void **state)
 		fail_msg("review: %s", err.msg);
 	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("intake: %s", err.msg);
-	assert_int_equal(wr_user_list(&f->t.s, &list, &n, &err), WR_OK);
-	tu_find_user(list, n, "alice", &f->alice);
-	tu_find_user(list, n, "bob", &f->bob);
-	tu_find_user(list, n, "sam", &f->sam);
-	tu_find_user(list, n, "hank", &f->hank);
-	tu_find_user(list, n, "ada", &f->ada);
-	free(list);
+	tu_users(&f->t.s, "alice", &f->alice, "bob", &f->bob, "sam", &f->sam,
+	         "hank", &f->hank, "ada", &f->ada, NULL);
 	assert_int_equal(f->alice.role, WR_ROLE_VALIDATOR);
 	assert_int_equal(f->sam.role, WR_ROLE_SUPERVISOR);
 	assert_int_equal(f->hank.role, WR_ROLE_HOTLINE);
@@ -103,13 +96,9 @@ static void qtext(struct fx *f, const char *sql, char *out, size_t n);
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_audit_check chk;
 	struct wr_err err;
 
-	/* Whatever a test did, the audit chain it left behind holds. */
-	assert_int_equal(wr_audit_verify(&f->t.s, &chk, &err), WR_OK);
-	if (chk.bad_id != 0)
-		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
+	tu_audit_holds(&f->t.s);
 	/* The tallies are realistic: no rule flagged one by accident, so every
 	 * severity a test sees is the one it planted. */
 	if (!f->rules_fire) {

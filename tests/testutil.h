@@ -15,6 +15,7 @@
 
 #include <cmocka.h>
 
+#include "warroom/audit.h"
 #include "warroom/auth.h"
 #include "warroom/fixtures.h"
 #include "warroom/store.h"
@@ -177,6 +178,36 @@ static inline void tu_find_user(struct wr_user *list, size_t n, const char *name
 			return;
 		}
 	fail_msg("no user %s in the seed", name);
+}
+
+/* Fills each struct wr_user * after its name as the store has the user:
+ * tu_users(s, "alice", &f->alice, "bob", &f->bob, NULL). */
+static inline void tu_users(struct wr_store *s, ...)
+{
+	struct wr_user *list;
+	struct wr_err err;
+	const char *name;
+	size_t n;
+	va_list ap;
+
+	if (wr_user_list(s, &list, &n, &err) != WR_OK)
+		fail_msg("users: %s", err.msg);
+	va_start(ap, s);
+	while ((name = va_arg(ap, const char *)))
+		tu_find_user(list, n, name, va_arg(ap, struct wr_user *));
+	va_end(ap);
+	free(list);
+}
+
+/* Whatever a test did, the audit chain it left behind holds. */
+static inline void tu_audit_holds(struct wr_store *s)
+{
+	struct wr_audit_check chk;
+	struct wr_err err;
+
+	assert_int_equal(wr_audit_verify(s, &chk, &err), WR_OK);
+	if (chk.bad_id != 0)
+		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
 }
 
 #endif
