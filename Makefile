@@ -136,9 +136,11 @@ bench: deps
 fixtures: build/tools/fixturegen
 	build/tools/fixturegen iowa --data ../shared/data/iowa --out fixtures/iowa
 
+# SPEED: night seconds per real second (make demo SPEED=60).
+SPEED ?= 30
 demo: deps
 	@$(MAKE) --no-print-directory warroom
-	@sh scripts/demo.sh
+	./warroom demo --speed $(SPEED)
 
 clean:
 	rm -rf build warroom

@@ -8,8 +8,10 @@
 
 static const struct wr_cmd *const commands[] = {
 	&wr_cmd_console,
+	&wr_cmd_demo,
 	&wr_cmd_init,
 	&wr_cmd_ingest,
+	&wr_cmd_pull,
 	&wr_cmd_status,
 	&wr_cmd_flags,
 	&wr_cmd_show,

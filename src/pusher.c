@@ -2,9 +2,9 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "warroom/alloc.h"
+#include "warroom/pace.h"
 #include "warroom/audit.h"
 #include "warroom/publish.h"
 #include "warroom/pusher.h"
@@ -30,18 +30,6 @@ struct pusher {
 static int stopped(const struct pusher *p)
 {
 	return p->o->stop && *p->o->stop;
-}
-
-/* Sleeps ms in short slices, so a signal that asks to stop is seen at once. */
-static void pause_ms(const struct pusher *p, long ms)
-{
-	while (ms > 0 && !stopped(p)) {
-		long slice = ms < 50 ? ms : 50;
-		struct timespec ts = { 0, slice * 1000000L };
-
-		nanosleep(&ts, NULL);
-		ms -= slice;
-	}
 }
 
 /* 1 with the next item for the target, 0 when the outbox is drained. */
@@ -176,19 +164,6 @@ static int64_t cursor_at(struct pusher *p)
 	return id;
 }
 
-/* Exponential, capped, with jitter so pushers that failed together do not
- * retry together. */
-static long backoff(const struct wr_push_opts *o, int tries)
-{
-	long ms = o->backoff_ms;
-
-	for (int i = 1; i < tries && ms < o->backoff_max_ms; i++)
-		ms *= 2;
-	if (ms > o->backoff_max_ms)
-		ms = o->backoff_max_ms;
-	return ms / 2 + (long)randombytes_uniform((uint32_t)(ms / 2 + 1));
-}
-
 /* One item until it is out, or until giving up is right. */
 static int push_item(struct pusher *p, const struct item *it, struct wr_err *err)
 {
@@ -206,7 +181,9 @@ static int push_item(struct pusher *p, const struct item *it, struct wr_err *err
 		if ((rc = record_failure(p, why, err)) != WR_OK)
 			return rc;
 		p->st->retries++;
-		wait = r == WR_PUT_RETRY ? backoff(p->o, tries) : p->o->backoff_max_ms;
+		wait = r == WR_PUT_RETRY
+		       ? wr_backoff_ms(p->o->backoff_ms, p->o->backoff_max_ms, tries)
+		       : p->o->backoff_max_ms;
 		wr_time_format_utc(wr_time_now(), now);
 		if (p->o->log)
 			fprintf(p->o->log, "%s push: %s to %s: %s (try %d%s)\n", now, it->key,
@@ -218,7 +195,7 @@ static int push_item(struct pusher *p, const struct item *it, struct wr_err *err
 			               "%s not pushed to %s after %d %s: %s%s", it->key, p->t->name,
 			               tries, tries == 1 ? "try" : "tries", why,
 			               r == WR_PUT_AUTH ? " (the target refused the credentials)" : "");
-		pause_ms(p, wait);
+		wr_pause_ms(p->o->stop, wait);
 		/* Never put an older file back over what another pusher sent. */
 		if (stopped(p) || cursor_at(p) >= it->id)
 			return WR_OK;
@@ -267,7 +244,7 @@ int wr_push(struct wr_store *s, struct wr_target *t, const struct wr_push_opts *
 					rc = more < 0 ? more : WR_EPERM;
 					break;
 				}
-				pause_ms(&p, o->poll_ms);
+				wr_pause_ms(o->stop, o->poll_ms);
 				continue;
 			}
 			if ((more = next_item(&p, &it, err)) < 0) {
@@ -279,7 +256,7 @@ int wr_push(struct wr_store *s, struct wr_target *t, const struct wr_push_opts *
 			if (!more && !o->follow)
 				break;
 			if (!more)
-				pause_ms(&p, o->poll_ms);
+				wr_pause_ms(o->stop, o->poll_ms);
 		}
 	}
 	free(it.body);

@@ -3,6 +3,8 @@
 #ifndef WARROOM_CMD_H
 #define WARROOM_CMD_H
 
+#include <signal.h>
+
 #include "warroom/store.h"
 
 /* Exit codes scripts can tell apart. */
@@ -37,6 +39,8 @@ extern const struct wr_cmd wr_cmd_evaluate;
 extern const struct wr_cmd wr_cmd_publish;
 extern const struct wr_cmd wr_cmd_push;
 extern const struct wr_cmd wr_cmd_console;
+extern const struct wr_cmd wr_cmd_pull;
+extern const struct wr_cmd wr_cmd_demo;
 
 /* Prints "usage: warroom NAME ARGS" to stderr and returns EXIT_USAGE. */
 int cmd_usage(const struct wr_cmd *c);
@@ -65,5 +69,10 @@ int cmd_open_store_mode(struct wr_store *s, const char *db, int create);
 /* The push target: --to, else $WARROOM_PUSH_TO, else file:// public/
  * beside the store, so every process of one night agrees on it. */
 int cmd_push_target(const char *db, const char *to, char *out, size_t n);
+
+/* Makes SIGTERM, SIGINT and SIGHUP set the returned flag, which the
+ * following loops (push, pull, a spool) check between steps and sleeps,
+ * and ignores SIGPIPE. */
+volatile sig_atomic_t *cmd_catch_stop(void);
 
 #endif

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,4 +139,29 @@ int cmd_push_target(const char *db, const char *to, char *out, size_t n)
 		return EXIT_FAIL;
 	}
 	return EXIT_OK;
+}
+
+static volatile sig_atomic_t stop_asked;
+
+static void on_stop(int sig)
+{
+	(void)sig;
+	stop_asked = 1;
+}
+
+/* No SA_RESTART: a signal cuts a sleep short and the loop sees the flag. */
+volatile sig_atomic_t *cmd_catch_stop(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	/* libcurl is told not to use signals, so a peer that closes mid-transfer
+	 * must not kill a long-running loop. */
+	signal(SIGPIPE, SIG_IGN);
+	return &stop_asked;
 }

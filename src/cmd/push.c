@@ -1,35 +1,10 @@
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "warroom/pusher.h"
-
-static volatile sig_atomic_t stop;
-
-static void on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-/* No SA_RESTART: a signal cuts a sleep short and the loop sees stop. */
-static void catch_signals(void)
-{
-	struct sigaction sa;
-
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
-	/* libcurl is told not to use signals, so a peer that closes mid-upload
-	 * must not kill a --follow pusher. */
-	signal(SIGPIPE, SIG_IGN);
-}
 
 struct args {
 	const char *db, *to, *endpoint;
@@ -80,7 +55,7 @@ static int run(int argc, char **argv)
 {
 	struct args a = { .timeout = 30, .tries = 6 };
 	struct wr_push_opts o = { .backoff_ms = 500, .backoff_max_ms = 30000, .poll_ms = 1000,
-	                          .stop = &stop, .log = stderr };
+	                          .log = stderr };
 	struct wr_push_stats st;
 	struct wr_target t;
 	struct wr_store s;
@@ -97,7 +72,7 @@ static int run(int argc, char **argv)
 		return cmd_exit(WR_EINVAL, &err);
 	}
 	t.timeout_ms = (long)(a.timeout * 1000);
-	t.stop = &stop;
+	o.stop = t.stop = cmd_catch_stop();
 	if ((rc = cmd_open_store(&s, a.db)) != EXIT_OK) {
 		wr_target_close(&t);
 		return rc;
@@ -105,7 +80,6 @@ static int run(int argc, char **argv)
 	o.actor = cmd_local_actor();
 	o.follow = a.follow;
 	o.max_tries = (int)a.tries;
-	catch_signals();
 	rc = wr_push(&s, &t, &o, &st, &err);
 	if (rc == WR_OK)
 		printf("pushed %ld files, %ld batches to %s; newest batch out: %06lld\n", st.items,
