@@ -440,6 +440,11 @@ case $cur4 in
 	ok "cursor stays on page 3, offset 0, attempts $(echo "$cur4" | cut -d'|' -f3), last_error: $(echo "$cur4" | cut -d'|' -f4 | cut -c1-120)" ;;
 *) bad "cursor with page 3 corrupt: $cur4" ;;
 esac
+# What an operator asks first when tallies stop coming: where is the feed?
+"$WARROOM" status --db "$db4" >"$WORK/status4" 2>&1 || :
+grep -q "^  on $bad3, 0 taken" "$WORK/status4" && grep -q "FAILING: .*$bad3: not a feed page" "$WORK/status4" \
+	&& ok "warroom status shows the feed on page 3 and FAILING with the page's error" \
+	|| bad "warroom status with page 3 corrupt: $(grep -A2 '^feed' "$WORK/status4" | tr '\n' ' ')"
 alive "$p4" && ok "the --follow puller keeps running ($(grep -c 'not a feed page' "$WORK/p4.err") failed tries so far)" \
 	|| bad "the --follow puller exited on a corrupt page: $(oneline "$WORK/p4.out")"
 # Fixed by the service: the puller goes on to the end.
