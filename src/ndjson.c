@@ -23,8 +23,8 @@ static int blank(const char *buf, size_t len)
  * cannot be read again after a crash: commit each of its records at once,
  * so the write lock is never held while waiting and a kill loses nothing
  * already read. A file is batched: rerunning it redoes an undone batch. */
-static int ingest_stream(struct wr_intake *in, FILE *f, const char *origin,
-                         struct wr_err *err)
+int wr_ndjson_ingest_stream(struct wr_intake *in, FILE *f, const char *origin,
+                            struct wr_err *err)
 {
 	struct wr_lines lr;
 	struct stat sb;
@@ -61,12 +61,12 @@ static int ingest_file(struct wr_intake *in, const char *path, struct wr_err *er
 		return wr_errf(err, WR_EIO, "%s: cannot open: %s", path, strerror(errno));
 	/* The absolute path names the record's origin, so a rerun from another
 	 * directory still recognises quarantined records it stored before. */
-	rc = ingest_stream(in, f, realpath(path, full) ? full : path, err);
+	rc = wr_ndjson_ingest_stream(in, f, realpath(path, full) ? full : path, err);
 	fclose(f);
 	return rc;
 }
 
-static int wanted(const char *name)
+int wr_ndjson_wanted(const char *name)
 {
 	const char *dot = strrchr(name, '.');
 
@@ -118,7 +118,7 @@ static int ingest_entry(struct wr_intake *in, const char *dir, const char *name,
 	snprintf(path, sizeof path, "%s/%s", dir, name);
 	if (stat(path, &sb) != 0)
 		return wr_errf(err, WR_EIO, "%s: %s", path, strerror(errno));
-	if (!S_ISREG(sb.st_mode) || !wanted(name)) {
+	if (!S_ISREG(sb.st_mode) || !wr_ndjson_wanted(name)) {
 		if (log && name[0] != '.')
 			fprintf(log, "%s: skipped: %s\n", path,
 			        S_ISDIR(sb.st_mode) ? "a directory (not read recursively)"
@@ -162,7 +162,7 @@ int wr_ndjson_ingest(struct wr_intake *in, const char *path, FILE *log,
 	struct stat sb;
 
 	if (strcmp(path, "-") == 0)
-		return ingest_stream(in, stdin, "stdin", err);
+		return wr_ndjson_ingest_stream(in, stdin, "stdin", err);
 	if (stat(path, &sb) != 0)
 		return wr_errf(err, WR_EIO, "%s: %s", path, strerror(errno));
 	return S_ISDIR(sb.st_mode) ? ingest_dir(in, path, log, err)

@@ -16,4 +16,16 @@
 int wr_ndjson_ingest(struct wr_intake *in, const char *path, FILE *log,
                      struct wr_err *err);
 
+/* Reads f to its end; its records are named origin:LINE. A regular file is
+ * committed in batches and once more at its end; anything else (a pipe)
+ * record by record. WR_EIO when f could not be read to its end: the records
+ * before the fault are ingested but may be uncommitted (wr_intake_flush).
+ * WR_ESTORE when the store failed. */
+int wr_ndjson_ingest_stream(struct wr_intake *in, FILE *f, const char *origin,
+                            struct wr_err *err);
+
+/* 1 when a directory entry of this name is read: it ends in .ndjson, .jsonl
+ * or .json and does not start with a dot. */
+int wr_ndjson_wanted(const char *name);
+
 #endif
