@@ -35,26 +35,6 @@ static void tdir_remove(struct tdir *d)
 	assert_int_equal(system(cmd), 0);
 }
 
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	if (!f)
-		return NULL;
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
-}
-
 static json_t *load_page(const char *dir, long page)
 {
 	char path[256];
@@ -220,10 +200,10 @@ static void test_pages_fill_and_link(void **state)
 	tdir_make(&d);
 	w = open_ok(d.path, 100);
 	snprintf(path, sizeof path, "%s/page-000001.json", d.path);
-	before = slurp(path, &len);
+	before = tu_slurp(path, &len);
 	add_n(w, 0, 250);
 	/* Buffered: nothing on disk until sync. */
-	after = slurp(path, NULL);
+	after = tu_slurp(path, NULL);
 	assert_string_equal(before, after);
 	free(after);
 	only_pages(d.path, 1);
@@ -239,7 +219,7 @@ static void test_pages_fill_and_link(void **state)
 	assert_int_equal(in_page, 50);
 	assert_int_equal(pending, 0);
 	/* The bytes of a page: compact, members in their order. */
-	after = slurp(path, NULL);
+	after = tu_slurp(path, NULL);
 	{
 		static const char head[] = "{\"feed\":\"warroom-feed/1\",\"page\":1,"
 		                           "\"submissions\":[{\"submission_id\":\"app-000000\",";
@@ -282,7 +262,7 @@ static void test_appends_and_rolls(void **state)
 	holds(all, 100);
 	json_decref(all);
 	snprintf(path, sizeof path, "%s/page-000001.json", d.path);
-	p1 = slurp(path, NULL);
+	p1 = tu_slurp(path, NULL);
 	/* Across two pages in one sync; a closed page never changes again. */
 	add_n(w, 100, 321);
 	sync_ok(w);
@@ -293,7 +273,7 @@ static void test_appends_and_rolls(void **state)
 	holds(all, 321);
 	json_decref(all);
 	{
-		char *again = slurp(path, NULL);
+		char *again = tu_slurp(path, NULL);
 
 		assert_string_equal(p1, again);
 		free(again);
@@ -351,7 +331,7 @@ static void test_refuses_non_objects(void **state)
 	add_n(w, 0, 5);
 	sync_ok(w);
 	snprintf(path, sizeof path, "%s/page-000001.json", d.path);
-	before = slurp(path, NULL);
+	before = tu_slurp(path, NULL);
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		memset(&err, 0, sizeof err);
 		if (wr_feedw_add(w, bad[i], strlen(bad[i]), &err) != WR_EINVAL)
@@ -364,7 +344,7 @@ static void test_refuses_non_objects(void **state)
 	wr_feedw_page(w, &in_page, &pending);
 	assert_int_equal(in_page, 5);
 	assert_int_equal(pending, 1);
-	after = slurp(path, NULL);
+	after = tu_slurp(path, NULL);
 	assert_string_equal(before, after);
 	free(after);
 	sync_ok(w);
@@ -397,11 +377,11 @@ static void test_never_clobbers(void **state)
 	add_n(w, 0, 15);
 	sync_ok(w);
 	snprintf(path, sizeof path, "%s/page-000001.json", sub);
-	before = slurp(path, NULL);
+	before = tu_slurp(path, NULL);
 	assert_int_equal(wr_feedw_open(&w2, sub, 10, &err), WR_EINVAL);
 	assert_null(w2);
 	assert_non_null(strstr(err.msg, "already holds a feed"));
-	after = slurp(path, NULL);
+	after = tu_slurp(path, NULL);
 	assert_string_equal(before, after);
 	free(before);
 	free(after);

@@ -86,24 +86,6 @@ static struct wr_night *night(uint64_t seed, double rate)
 	return n;
 }
 
-/* The whole contents of a file (NUL-terminated). */
-static char *slurp(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf;
-	long n;
-
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	buf = malloc((size_t)n + 1);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* Writes seed's night into dir as night-TAG / labels-TAG; returns both. */
 static void write_night(const char *dir, const char *tag, uint64_t seed, char **text,
@@ -117,8 +99,8 @@ static void write_night(const char *dir, const char *tag, uint64_t seed, char **
 	snprintf(b, sizeof b, "%s/labels-%s.ndjson", dir, tag);
 	assert_int_equal(wr_sim_write(n, a, b, &err), WR_OK);
 	wr_night_free(n);
-	*text = slurp(a, len);
-	*labels = slurp(b, llen);
+	*text = tu_slurp(a, len);
+	*labels = tu_slurp(b, llen);
 }
 
 static void test_deterministic(void **state)

@@ -210,4 +210,27 @@ static inline void tu_audit_holds(struct wr_store *s)
 		fail_msg("audit chain broken at %ld: %s", chk.bad_id, chk.why);
 }
 
+/* The whole of a file, NUL-terminated, its length in *len (len may be
+ * NULL); NULL when it cannot be opened. free() it. */
+static inline char *tu_slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf;
+	long n;
+
+	if (!f)
+		return NULL;
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	assert_non_null(buf);
+	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
 #endif

@@ -70,6 +70,10 @@ int cmd_open_store_mode(struct wr_store *s, const char *db, int create);
  * beside the store, so every process of one night agrees on it. */
 int cmd_push_target(const char *db, const char *to, char *out, size_t n);
 
+/* An option's number: 0 when text is one, whole, within lo..hi, else -1. */
+int cmd_number(const char *text, double lo, double hi, double *out);
+int cmd_count(const char *text, long lo, long hi, long *out);
+
 /* Makes SIGTERM, SIGINT and SIGHUP set the returned flag, which the
  * following loops (push, pull, a spool) check between steps and sleeps,
  * and ignores SIGPIPE. */

@@ -165,3 +165,19 @@ volatile sig_atomic_t *cmd_catch_stop(void)
 	signal(SIGPIPE, SIG_IGN);
 	return &stop_asked;
 }
+
+int cmd_number(const char *text, double lo, double hi, double *out)
+{
+	char *end;
+
+	*out = strtod(text, &end);
+	return end == text || *end || !(*out >= lo && *out <= hi) ? -1 : 0;
+}
+
+int cmd_count(const char *text, long lo, long hi, long *out)
+{
+	char *end;
+
+	*out = strtol(text, &end, 10);
+	return end == text || *end || *out < lo || *out > hi ? -1 : 0;
+}

@@ -86,26 +86,25 @@ static int parse(int argc, char **argv, struct demo *d)
 		{ "no-assist", no_argument, NULL, 'a' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end = "";
-	int c;
+	long seed;
+	int c, bad = 0;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
-		case 's': d->speed = strtod(optarg, &end); break;
+		case 's': bad |= cmd_number(optarg, 1, 10000, &d->speed); break;
 		case 'd': d->dir = optarg; break;
 		case 'x': d->fixtures = optarg; break;
-		case 'S': d->seed = strtoull(optarg, &end, 10); break;
-		case 'f': d->run_for = strtod(optarg, &end); break;
+		case 'S':
+			bad |= cmd_count(optarg, 0, 2147483647L, &seed);
+			d->seed = (unsigned long long)seed;
+			break;
+		case 'f': bad |= cmd_number(optarg, 0, 86400, &d->run_for); break;
 		case 'n': d->console = 0; break;
 		case 'a': d->assist = 0; break;
 		default: return -1;
 		}
-		if (*end)
-			return -1;
 	}
-	if (!(d->speed >= 1 && d->speed <= 10000) || !(d->run_for >= 0 && d->run_for < 1e6))
-		return -1;
-	return optind == argc ? 0 : -1;
+	return !bad && optind == argc ? 0 : -1;
 }
 
 /* The fixtures beside the binary (a built tree), else ./fixtures/iowa. */

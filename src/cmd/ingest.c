@@ -100,7 +100,6 @@ static int parse(int argc, char **argv, struct args *a)
 	};
 	int c, settle = 0;
 	double secs;
-	char *end;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
@@ -108,8 +107,7 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'j': a->json = 1; break;
 		case 'f': a->follow = 1; break;
 		case 's':
-			secs = strtod(optarg, &end);
-			if (end == optarg || *end || !(secs >= 0 && secs <= 3600))
+			if (cmd_number(optarg, 0, 3600, &secs))
 				return -1;
 			a->settle_ms = (long)(secs * 1000 + 0.5);
 			settle = 1;

@@ -12,14 +12,6 @@ struct args {
 	long tries;
 };
 
-static int seconds(const char *s, double lo, double hi, double *out)
-{
-	char *end;
-
-	*out = strtod(s, &end);
-	return *end || !(*out >= lo && *out <= hi) ? -1 : 0;
-}
-
 static int parse(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -31,7 +23,6 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "tries", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -40,16 +31,15 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'o': a->follow = 0; break;
 		case 'f': a->follow = 1; break;
 		case 'p':
-			if (seconds(optarg, 0.05, 3600, &a->poll))
+			if (cmd_number(optarg, 0.05, 3600, &a->poll))
 				return -1;
 			break;
 		case 'T':
-			if (seconds(optarg, 0.1, 3600, &a->timeout))
+			if (cmd_number(optarg, 0.1, 3600, &a->timeout))
 				return -1;
 			break;
 		case 'n':
-			a->tries = strtol(optarg, &end, 10);
-			if (*end || a->tries < 1 || a->tries > 1000)
+			if (cmd_count(optarg, 1, 1000, &a->tries))
 				return -1;
 			break;
 		default: return -1;

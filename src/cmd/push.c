@@ -25,7 +25,6 @@ static int parse(int argc, char **argv, struct args *a)
 		{ "tries", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
 	int c;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -36,13 +35,11 @@ static int parse(int argc, char **argv, struct args *a)
 		case 'o': a->follow = 0; break;
 		case 'f': a->follow = 1; break;
 		case 'T':
-			a->timeout = strtod(optarg, &end);
-			if (*end || !(a->timeout > 0 && a->timeout <= 3600))
+			if (cmd_number(optarg, 0.001, 3600, &a->timeout))
 				return -1;
 			break;
 		case 'n':
-			a->tries = strtol(optarg, &end, 10);
-			if (*end || a->tries < 1 || a->tries > 1000)
+			if (cmd_count(optarg, 1, 1000, &a->tries))
 				return -1;
 			break;
 		default: return -1;

@@ -49,25 +49,10 @@ done
 
 # Background processes this script started (pullers, the feed writer),
 # ended by pid on the way out.
-bg_pids=""
+. "$ROOT/tests/integration/lib/proc.sh"
 forget() { bg_pids=$(echo " $bg_pids " | sed "s/ $1 / /; s/^ *//; s/ *$//"); }
-stop_bg() {
-	for _p in $bg_pids; do
-		kill -KILL "$_p" 2>/dev/null || :
-		wait "$_p" 2>/dev/null || :
-	done
-	bg_pids=""
-}
 trap 'stop_bg; nginx_stop' EXIT
 trap 'exit 1' HUP INT TERM PIPE
-
-# A process that exists and is not a zombie.
-alive() {
-	_st=$(sed -n 's/^.*) \([A-Za-z]\) .*$/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-	case $_st in '' | Z | X | x) return 1 ;; esac
-	return 0
-}
-now_ms() { date +%s%3N; }
 qd() { sqlite3 -cmd ".timeout 5000" "$1" "$2"; } # DB SQL
 init_store() { "$WARROOM" init --db "$1" --fixtures "$fx" >/dev/null; }
 oneline() { tr '\n' ' ' <"$1" | cut -c1-"${2:-400}"; }

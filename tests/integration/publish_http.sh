@@ -24,25 +24,9 @@ started=$(date +%s)
 
 . "$ROOT/tests/integration/lib/nginx.sh"
 
-# Background pushers this script started, ended by pid on the way out.
-bg_pids=""
-stop_bg() {
-	for _p in $bg_pids; do
-		kill -KILL "$_p" 2>/dev/null || :
-		wait "$_p" 2>/dev/null || :
-	done
-	bg_pids=""
-}
+. "$ROOT/tests/integration/lib/proc.sh"
 trap 'stop_bg; nginx_stop' EXIT
 trap 'exit 1' HUP INT TERM PIPE
-
-# A process that exists and is not a zombie.
-alive() {
-	_st=$(sed -n 's/^.*) \([A-Za-z]\) .*$/\1/p' "/proc/$1/stat" 2>/dev/null) || return 1
-	case $_st in '' | Z | X | x) return 1 ;; esac
-	return 0
-}
-now_ms() { date +%s%3N; }
 q() { sqlite3 "$db" "$1"; }
 said() { cat "$WORK/out" "$WORK/err" 2>/dev/null | tr '\n' ' ' | cut -c1-400; }
 
