@@ -3,6 +3,7 @@
  * time, and beside the console, one child process per job the war room
  * runs: the puller reading that feed, assisting validators, a publisher
  * and a pusher to a file:// store. Leaving the console stops them all. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
@@ -60,6 +61,7 @@ struct demo {
 	struct {
 		const char *name;
 		pid_t pid;
+		int failed;   /* ended on its own with an error (see the log) */
 	} kids[MAX_KIDS];
 	int nkids;
 };
@@ -141,8 +143,22 @@ static int remove_tree(const char *path)
 	return nftw(path, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* A demo directory is the demo's own: it is emptied of the last night's
- * files, but never when it holds a store the demo did not make. */
+static int empty_dir(const char *path)
+{
+	DIR *dir = opendir(path);
+	struct dirent *e;
+	int empty = 1;
+
+	while (dir && empty && (e = readdir(dir)) != NULL)
+		empty = !strcmp(e->d_name, ".") || !strcmp(e->d_name, "..");
+	if (dir)
+		closedir(dir);
+	return dir && empty;
+}
+
+/* A demo directory is the demo's own (it holds the .warroom-demo mark):
+ * it is emptied of the last night's files. Any other directory is used
+ * only when empty, so the demo never deletes what it did not make. */
 static int clear_dir(struct demo *d)
 {
 	static const char *const files[] = { "warroom.db", "warroom.db-wal", "warroom.db-shm",
@@ -153,9 +169,10 @@ static int clear_dir(struct demo *d)
 	if (mkdir(d->dir, 0755) != 0 && errno != EEXIST)
 		return fprintf(stderr, "warroom: %s: %s\n", d->dir, strerror(errno)), -1;
 	snprintf(path, sizeof path, "%s/.warroom-demo", d->dir);
-	if (access(d->db, F_OK) == 0 && access(path, F_OK) != 0)
-		return fprintf(stderr, "warroom: %s holds a store the demo did not make; "
-		               "choose another --dir\n", d->dir), -1;
+	if (access(path, F_OK) != 0 && !empty_dir(d->dir))
+		return fprintf(stderr, "warroom: %s %s; choose another --dir\n", d->dir,
+		               access(d->db, F_OK) == 0 ? "holds a store the demo did not make"
+		               : "is not empty and is not a demo's directory"), -1;
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		snprintf(path, sizeof path, "%s/%s", d->dir, files[i]);
 		if (unlink(path) != 0 && errno != ENOENT)
@@ -401,9 +418,26 @@ static int reaped(struct demo *d, int i)
 {
 	int status;
 
-	if (d->kids[i].pid > 0 && waitpid(d->kids[i].pid, &status, WNOHANG) == d->kids[i].pid)
+	if (d->kids[i].pid > 0 && waitpid(d->kids[i].pid, &status, WNOHANG) == d->kids[i].pid) {
 		d->kids[i].pid = 0;
+		d->kids[i].failed = !WIFEXITED(status) || WEXITSTATUS(status) != 0;
+	}
 	return d->kids[i].pid == 0;
+}
+
+/* A job that stopped with an error said why in the log; the demo says
+ * which, and fails. */
+static int report_failures(const struct demo *d)
+{
+	int n = 0;
+
+	for (int i = 0; i < d->nkids; i++)
+		if (d->kids[i].failed) {
+			fprintf(stderr, "warroom: demo: %s stopped with an error (see %s)\n",
+			        d->kids[i].name, d->log);
+			n++;
+		}
+	return n;
 }
 
 /* SIGTERM, a few seconds to finish what each was doing, then SIGKILL. */
@@ -485,11 +519,17 @@ static void summary(const struct demo *d)
 	struct wr_err err;
 	size_t nb = 0;
 
-	if (wr_store_open(&s, d->db, &err) != WR_OK || wr_status_read(&s, &st, &err) != WR_OK ||
-	    wr_publish_batches(&s, &newest, 1, &nb, &err) != WR_OK) {
+	if (wr_store_open(&s, d->db, &err) != WR_OK) {
 		fprintf(stderr, "warroom: demo: %s\n", err.msg);
 		return;
 	}
+	if (wr_status_read(&s, &st, &err) != WR_OK) {
+		fprintf(stderr, "warroom: demo: %s\n", err.msg);
+		wr_store_close(&s);
+		return;
+	}
+	if (wr_publish_batches(&s, &newest, 1, &nb, &err) != WR_OK)
+		fprintf(stderr, "warroom: demo: %s\n", err.msg);
 	printf("demo night: %ld of %ld precincts reported; %ld tallies: %ld approved, "
 	       "%ld rejected, %ld waiting for review, %ld unmatched; %ld quarantined; "
 	       "newest batch %06lld (%ld precincts reporting)\n",
@@ -585,7 +625,7 @@ static int run(int argc, char **argv)
 		fprintf(stderr, "warroom: %s\n", err.msg);
 	summary(&d);
 	printf("published: open %s/latest.json\n", d.public);
-	return rc == WR_OK ? EXIT_OK : EXIT_FAIL;
+	return rc == WR_OK && !report_failures(&d) ? EXIT_OK : EXIT_FAIL;
 }
 
 const struct wr_cmd wr_cmd_demo = {
