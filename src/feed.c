@@ -297,6 +297,9 @@ static int loop(struct puller *p, struct wr_err *err)
 				wr_pause_ms(o->stop, o->poll_ms);
 			continue;
 		}
+		/* A read cut short by a stop is not the feed's fault. */
+		if (stopped(p))
+			break;
 		tries++;
 		/* The failure is kept for status views; a store too broken to
 		 * keep it will say so on the next step. */
@@ -324,7 +327,7 @@ static int start(struct puller *p, struct wr_err *err)
 	        " WHERE feed = ?1", err))
 		rc = WR_ESTORE;
 	if (rc == WR_OK)
-		rc = wr_fetch_open(&p->f, err);
+		rc = wr_fetch_open(&p->f, p->o->url, err);
 	if (rc == WR_OK && p->o->timeout_ms > 0)
 		p->f.timeout_ms = p->o->timeout_ms;
 	p->f.stop = p->o->stop;

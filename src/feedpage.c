@@ -30,15 +30,16 @@ static int canonical(CURLU *u, char *out, size_t n, char *scheme, size_t sn)
 	return ok;
 }
 
-/* A page served over the web may only link on over the web, and a local
- * feed only to local pages: a host's page must never make the puller read
- * this machine's files. */
+/* A page served over the web may only link on over the web (and never
+ * from https down to http), and a local feed only to local pages: a host's
+ * page must never make the puller read this machine's files. */
 static int same_kind(const char *a, const char *b)
 {
-	int web_a = !strcmp(a, "http") || !strcmp(a, "https");
-	int web_b = !strcmp(b, "http") || !strcmp(b, "https");
-
-	return (web_a && web_b) || (!strcmp(a, "file") && !strcmp(b, "file"));
+	if (!strcmp(a, "https"))
+		return !strcmp(b, "https");
+	if (!strcmp(a, "http"))
+		return !strcmp(b, "http") || !strcmp(b, "https");
+	return !strcmp(a, "file") && !strcmp(b, "file");
 }
 
 /* RFC 3986 resolution of link against the page's url; *why says what is
@@ -55,8 +56,9 @@ static int resolve(const char *url, const char *link, char *out, size_t n, const
 	    curl_url_set(u, CURLUPART_URL, link, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
 		*why = "is not a URL without credentials";
 		if (canonical(u, out, n, next_scheme, sizeof next_scheme)) {
-			*why = !same_kind(scheme, next_scheme) ? "leaves the feed's kind of URL "
-			                                          "(http(s) to http(s), file to file)"
+			*why = !same_kind(scheme, next_scheme) ? "leaves the feed's kind of URL (http "
+			                                          "to http(s), https to https, file "
+			                                          "to file)"
 			       : !strcmp(out, self) ? "names this page itself" : NULL;
 			ok = !*why;
 		}

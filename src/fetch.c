@@ -7,11 +7,30 @@
 
 #include "warroom/fetch.h"
 
-int wr_fetch_open(struct wr_fetch *f, struct wr_err *err)
+/* "scheme://host:port" of url into out, "" when it has none. */
+static void origin_of(const char *url, char *out, size_t n)
+{
+	CURLU *u = curl_url();
+	char *sch = NULL, *host = NULL, *port = NULL;
+
+	out[0] = '\0';
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_SCHEME, &sch, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_HOST, &host, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_PORT, &port, CURLU_DEFAULT_PORT) == CURLUE_OK)
+		snprintf(out, n, "%s://%s:%s", sch, host, port);
+	curl_free(sch);
+	curl_free(host);
+	curl_free(port);
+	curl_url_cleanup(u);
+}
+
+int wr_fetch_open(struct wr_fetch *f, const char *home, struct wr_err *err)
 {
 	const char *token = getenv("WARROOM_FEED_TOKEN");
 
 	memset(f, 0, sizeof *f);
+	origin_of(home, f->origin, sizeof f->origin);
 	f->connect_timeout_ms = 10000;
 	f->timeout_ms = 60000;
 	f->max_bytes = WR_FETCH_MAX;
@@ -85,12 +104,14 @@ static int progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl
 	return f->stop && *f->stop;
 }
 
-static struct curl_slist *headers(const struct wr_fetch *f, const char *etag)
+static struct curl_slist *headers(const struct wr_fetch *f, const char *url,
+                                  const char *etag)
 {
 	struct curl_slist *h = NULL;
 	char line[600];
 
-	if (*f->auth)
+	origin_of(url, line, sizeof line);
+	if (*f->auth && *f->origin && !strcmp(line, f->origin))
 		h = curl_slist_append(h, f->auth);
 	if (etag && *etag && strlen(etag) < 500 && !strpbrk(etag, "\r\n")) {
 		snprintf(line, sizeof line, "If-None-Match: %s", etag);
@@ -145,7 +166,7 @@ enum wr_got wr_fetch_get(struct wr_fetch *f, const char *url, const char *etag,
                          size_t whylen)
 {
 	struct reply r = { f, body, etag_out, n, 0 };
-	struct curl_slist *h = headers(f, etag);
+	struct curl_slist *h = headers(f, url, etag);
 	CURLcode cc;
 	long status = 0;
 

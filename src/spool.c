@@ -435,7 +435,9 @@ static int take(struct wr_spool *sp, struct seen *e, const char *path, struct wr
 	memset(&n, 0, sizeof n);
 	if (!realpath(path, origin))
 		snprintf(origin, sizeof origin, "%s", path);
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	/* A FIFO or link swapped in since the scan must not block or lead
+	 * elsewhere: the fstat below then sees a different file and skips it. */
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW)) < 0) {
 		if (errno == ENOENT)
 			return 0;
 		wr_errf(&one, WR_EIO, "%s: cannot open: %s", path, strerror(errno));

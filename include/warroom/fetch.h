@@ -19,6 +19,7 @@ struct wr_fetch {
 	size_t max_bytes;
 	volatile sig_atomic_t *stop;
 	char auth[1100];   /* "Authorization: Bearer ..." or "" */
+	char origin[600];  /* scheme://host:port the token may go to */
 	void *curl;        /* one handle, so connections are reused */
 };
 
@@ -29,8 +30,10 @@ enum wr_got {
 	WR_GOT_AUTH,       /* 401/403: the token is wrong or missing */
 };
 
-/* Sets defaults (10 s to connect, 60 s in all, WR_FETCH_MAX bytes). */
-int wr_fetch_open(struct wr_fetch *f, struct wr_err *err);
+/* Sets defaults (10 s to connect, 60 s in all, WR_FETCH_MAX bytes). The
+ * token is sent only to home's origin (scheme, host and port): a page
+ * that links elsewhere never gets it. */
+int wr_fetch_open(struct wr_fetch *f, const char *home, struct wr_err *err);
 void wr_fetch_close(struct wr_fetch *f);
 
 /* GETs url into body (reset first). etag, when not NULL or "", is sent as

@@ -297,19 +297,19 @@ static int job_push(struct demo *d, volatile sig_atomic_t *stop, struct wr_err *
 
 /* A batch every five minutes of the night; a freeze from the console is
  * waited out, not fought. */
-static int publish_loop(struct demo *d, struct wr_store *s, volatile sig_atomic_t *stop)
+static int publish_loop(struct demo *d, struct wr_store *s, volatile sig_atomic_t *stop,
+                        struct wr_err *err)
 {
 	struct wr_publish_opts po = { .actor = "demo:publisher" };
 	struct wr_publish_result r;
-	struct wr_err err;
 	int rc;
 
 	while (!*stop) {
 		wr_pause_ms(stop, real_ms(d, 300, 2000, 60000));
-		if ((rc = wr_publish(s, &po, &r, &err)) == WR_ESTORE)
+		if ((rc = wr_publish(s, &po, &r, err)) == WR_ESTORE)
 			return rc;
 		if (rc != WR_OK) {
-			fprintf(stderr, "publish: %s\n", err.msg);
+			fprintf(stderr, "publish: %s\n", err->msg);
 			continue;
 		}
 		if (r.batch)
@@ -327,8 +327,7 @@ static int job_publish(struct demo *d, volatile sig_atomic_t *stop, struct wr_er
 
 	if ((rc = wr_store_open(&s, d->db, err)) != WR_OK)
 		return rc;
-	if ((rc = publish_loop(d, &s, stop)) != WR_OK)
-		wr_errf(err, rc, "publishing stopped: the store failed");
+	rc = publish_loop(d, &s, stop, err);
 	wr_store_close(&s);
 	return rc;
 }
@@ -564,6 +563,11 @@ static int paths(struct demo *d)
 		return fprintf(stderr, "warroom: %s: %s\n", d->dir, strerror(errno)), -1;
 	if (strlen(abs) > PATH_MAX - 64)
 		return fprintf(stderr, "warroom: %s: path too long\n", abs), -1;
+	/* The feed and the public store are file:// URLs of this path. */
+	if (abs[strspn(abs, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	                    "/._-+")])
+		return fprintf(stderr, "warroom: %s: choose a --dir whose path has only letters, "
+		               "digits and / . _ - +\n", abs), -1;
 	snprintf(d->db, sizeof d->db, "%s/warroom.db", abs);
 	snprintf(d->feed, sizeof d->feed, "%s/feed", abs);
 	snprintf(d->public, sizeof d->public, "%s/public", abs);
@@ -632,12 +636,15 @@ const struct wr_cmd wr_cmd_demo = {
 	"demo",
 	"[--speed X] [--dir DIR] [--seed N] [--fixtures DIR] [--no-assist]\n"
 	"       [--no-console] [--for SECONDS]\n"
-	"  A simulated caucus night in DIR (default ./demo-night, emptied first):\n"
-	"  a fresh store with demo users, the night replayed X times faster than\n"
-	"  real time (default 30) into a feed that `pull` reads, assisting\n"
-	"  validators approving unflagged tallies (not with --no-assist), a batch\n"
-	"  published every 5 minutes of the night and pushed to DIR/public, and the\n"
-	"  console. Leaving the console stops it all. Without a terminal (or with\n"
-	"  --no-console) it runs until the night is over, or for SECONDS.",
+	"  A simulated caucus night in DIR (default ./demo-night; an empty directory\n"
+	"  or one an earlier demo made, whose last night is cleared): a fresh store\n"
+	"  with demo users, the night (simulator seed N, default 2024; fixtures from\n"
+	"  DIR, default fixtures/iowa beside the binary) replayed X times faster\n"
+	"  than real time (1 to 10000, default 30) into a feed that `pull` reads,\n"
+	"  assisting validators approving unflagged tallies (not with --no-assist),\n"
+	"  a batch published every 5 minutes of the night and pushed to DIR/public,\n"
+	"  and the console. Leaving the console stops it all. Without a terminal\n"
+	"  (or with --no-console) it runs until the night is over, or for SECONDS\n"
+	"  (--for is for runs without the console).",
 	"a live simulated caucus night with the console", run,
 };

@@ -147,6 +147,7 @@ const struct wr_cmd wr_cmd_ingest = {
 	"  NAME.errors when a record was quarantined. Writers should write under a\n"
 	"  dot name or NAME.tmp and rename. Runs until SIGTERM, SIGINT or SIGHUP.\n"
 	"exit: 0 every record ended somewhere (or stopped by a signal), 1 usage,\n"
-	"      2 the store or an input could not be read or written",
+	"      2 the store or an input could not be read or written, 3 another\n"
+	"      process already follows DIR",
 	"read NDJSON submissions into the store", run,
 };

@@ -85,10 +85,14 @@ static int run(int argc, char **argv)
 
 const struct wr_cmd wr_cmd_pull = {
 	"pull",
-	"[--once | --follow] [--poll SECONDS] [--timeout SECONDS] [--tries N] [--db PATH] URL\n"
+	"[--once | --follow] [--poll SECONDS] [--timeout SECONDS]\n"
+	"       [--tries N] [--db PATH] URL\n"
 	"  URL: the feed's first page, http(s)://... or file://... (a bearer token, if\n"
-	"  the feed needs one: $WARROOM_FEED_TOKEN). The cursor is kept in the store:\n"
-	"  a rerun resumes where the last one stopped.\n"
+	"  the feed needs one: $WARROOM_FEED_TOKEN, sent to that host only). The\n"
+	"  cursor is kept in the store: a rerun resumes where the last one stopped.\n"
+	"  --poll: how often --follow reads the open last page (default 2)\n"
+	"  --timeout: one read (default 60); --tries: failed reads in a row before\n"
+	"  giving up (default 6; --follow retries for ever, backing off to 30 s)\n"
 	"exit: 0 read to the end (or stopped), 1 usage, 2 a page could not be read\n"
 	"      after --tries or the store failed, 6 the feed refused the token",
 	"pull submissions from the collection service's feed", run,

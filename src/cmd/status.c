@@ -150,9 +150,14 @@ static int run(int argc, char **argv)
 		return rc;
 	/* Counts and gates from one moment, whatever the consoles do meanwhile. */
 	if (wr_store_exec(&s, "BEGIN", &err) != WR_OK ||
-	    wr_status_read(&s, &st, &err) != WR_OK ||
-	    wr_feed_states(&s, &f.rows, &f.n, &err) != WR_OK) {
+	    wr_status_read(&s, &st, &err) != WR_OK) {
 		fprintf(stderr, "warroom: %s\n", err.msg);
+		wr_store_close(&s);
+		return EXIT_FAIL;
+	}
+	if (wr_feed_states(&s, &f.rows, &f.n, &err) != WR_OK) {
+		fprintf(stderr, "warroom: %s\n", err.msg);
+		wr_status_free(&st);
 		wr_store_close(&s);
 		return EXIT_FAIL;
 	}
