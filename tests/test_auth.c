@@ -19,14 +19,6 @@ struct fx {
 	int64_t t0;
 };
 
-static void clock_at(struct fx *f, int64_t secs)
-{
-	char text[32];
-
-	wr_time_format_utc(f->t0 + secs, text);
-	assert_int_equal(setenv("WARROOM_NOW", text, 1), 0);
-}
-
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
@@ -326,14 +318,14 @@ static void test_lockout(void **state)
 
 	add(f, "alice", WR_ROLE_VALIDATOR);
 	for (int i = 1; i < WR_LOCK_TRIES; i++) {
-		clock_at(f, i);
+		tu_clock_at(f->t0, i);
 		assert_int_equal(wr_auth_login(&f->t.s, "alice", "0000", &u, &err), WR_EAUTH);
 		attempts++;
 		assert_int_equal(failures(f), i);
 		assert_int_equal(locked_until(f), 0);
 	}
 	/* The fifth wrong try locks the account for five minutes from now. */
-	clock_at(f, 10);
+	tu_clock_at(f->t0, 10);
 	assert_int_equal(wr_auth_login(&f->t.s, "alice", "0000", &u, &err), WR_EAUTH);
 	attempts++;
 	assert_non_null(strstr(err.msg, "locked until 2024-01-16T03:05:10Z"));
@@ -343,7 +335,7 @@ static void test_lockout(void **state)
 	                          "\"wrong secret\"}");
 
 	/* Locked: even the right PIN is refused, and that is audited too. */
-	clock_at(f, 11);
+	tu_clock_at(f->t0, 11);
 	memset(&u, 0, sizeof u);
 	assert_int_equal(wr_auth_login(&f->t.s, "alice", PIN, &u, &err), WR_EAUTH);
 	attempts++;
@@ -353,17 +345,17 @@ static void test_lockout(void **state)
 	assert_string_equal(text, "alice login_failed alice {\"locked\":false,\"reason\":"
 	                          "\"locked\"}");
 	/* More wrong tries while locked do not stretch the lock. */
-	clock_at(f, 100);
+	tu_clock_at(f->t0, 100);
 	assert_int_equal(wr_auth_login(&f->t.s, "alice", "0000", &u, &err), WR_EAUTH);
 	attempts++;
 	assert_int_equal(locked_until(f), f->t0 + 10 + WR_LOCK_SECONDS);
 	/* One second before the five minutes are up: still locked. */
-	clock_at(f, 10 + WR_LOCK_SECONDS - 1);
+	tu_clock_at(f->t0, 10 + WR_LOCK_SECONDS - 1);
 	assert_int_equal(wr_auth_login(&f->t.s, "alice", PIN, &u, &err), WR_EAUTH);
 	attempts++;
 	assert_non_null(strstr(err.msg, "locked"));
 	/* Five minutes on: the right PIN works, and the count is clear. */
-	clock_at(f, 10 + WR_LOCK_SECONDS);
+	tu_clock_at(f->t0, 10 + WR_LOCK_SECONDS);
 	assert_int_equal(wr_auth_login(&f->t.s, "alice", PIN, &u, &err), WR_OK);
 	attempts++;
 	assert_string_equal(u.name, "alice");

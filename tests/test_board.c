@@ -52,14 +52,6 @@ static const char EXTRA_SQL[] =
 	"  (SELECT 'trump' AS c, 60 AS n UNION ALL SELECT 'cruz', 40) v"
 	" WHERE p.county_fips = '19015';";
 
-static void clock_at(struct fx *f, int64_t secs)
-{
-	char text[32];
-
-	wr_time_format_utc(f->t0 + secs, text);
-	assert_int_equal(setenv("WARROOM_NOW", text, 1), 0);
-}
-
 static void exec_sql(struct wr_store *s, const char *sql)
 {
 	struct wr_err err;
@@ -99,15 +91,9 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_err err;
 
 	assert_non_null(f);
-	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
-	assert_int_equal(wr_time_parse(T0_TEXT, &f->t0, NULL), WR_OK);
-	tu_open_copy(&f->t, seed_path);
-	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK ||
-	    wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
-		fail_msg("%s", err.msg);
+	tu_desk_open(&f->t, &f->r, &f->in, seed_path, T0_TEXT, &f->t0);
 	tu_users(&f->t.s, "alice", &f->alice, "bob", &f->bob, "sam", &f->sam, NULL);
 	*state = f;
 	return 0;
@@ -116,11 +102,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_err err;
 
-	wr_intake_close(f->in, &err);
-	wr_review_close(f->r);
-	tu_close(&f->t);
+	tu_desk_close(&f->t, f->r, f->in);
 	free(f);
 	return 0;
 }
@@ -249,7 +232,7 @@ static void night(struct fx *f)
 	tally(f, "boone2", "19015-002");
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM flags WHERE severity <> 'info'"),
 	                 0);
-	clock_at(f, 60);
+	tu_clock_at(f->t0, 60);
 	approve(f, "bento1");
 	approve(f, "bento2");
 	approve(f, "boone1");
@@ -417,7 +400,7 @@ static void test_windows_at_boundaries(void **state)
 	struct wr_board b;
 
 	for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
-		clock_at(f, now - at[i].back);
+		tu_clock_at(f->t0, now - at[i].back);
 		tally(f, at[i].sid, at[i].pct);
 	}
 	board(f, now, &b);
@@ -449,11 +432,11 @@ static void test_oldest_waiting(void **state)
 	struct fx *f = *state;
 	struct wr_board b;
 
-	clock_at(f, 0);
+	tu_clock_at(f->t0, 0);
 	tally(f, "o1", "19003-001");
-	clock_at(f, 100);
+	tu_clock_at(f->t0, 100);
 	tally(f, "o2", "19003-002");
-	clock_at(f, 200);
+	tu_clock_at(f->t0, 200);
 	tally(f, "o3", "19005-001");
 	board(f, 1000, &b);
 	assert_int_equal(b.queue, 3);
@@ -486,19 +469,19 @@ static void test_validator_rates(void **state)
 	tally(f, "v5", "19009-001");
 	tally(f, "v6", "19009-002");
 	flag(f, "v6", "hard");
-	clock_at(f, now - 3600);              /* just outside the hour */
+	tu_clock_at(f->t0, now - 3600);              /* just outside the hour */
 	approve(f, "v4");
-	clock_at(f, now - 3599);
+	tu_clock_at(f->t0, now - 3599);
 	approve(f, "v1");
 	approve(f, "v2");
-	clock_at(f, 200);
+	tu_clock_at(f->t0, 200);
 	approve(f, "v3");
 	assert_int_equal(wr_review_claim(f->r, &f->bob, "v5", NULL, &err), WR_OK);
 	assert_int_equal(wr_review_reject(f->r, &f->bob, "v5", "numbers misread", &err),
 	                 WR_OK);
-	clock_at(f, 300);
+	tu_clock_at(f->t0, 300);
 	claim_approve(f, &f->bob, "v6", WR_NEEDS_SECOND);
-	clock_at(f, 400);
+	tu_clock_at(f->t0, 400);
 	assert_int_equal(wr_review_override(f->r, &f->sam, "v6", "called the chair", &err),
 	                 WR_OK);
 

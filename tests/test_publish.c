@@ -72,15 +72,9 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_err err;
 
 	assert_non_null(f);
-	assert_int_equal(setenv("WARROOM_NOW", NOW_TEXT, 1), 0);
-	tu_open_copy(&f->t, seed_path);
-	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK)
-		fail_msg("review: %s", err.msg);
-	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
-		fail_msg("intake: %s", err.msg);
+	tu_desk_open(&f->t, &f->r, &f->in, seed_path, NOW_TEXT, NULL);
 	tu_users(&f->t.s, "val", &f->val, "vic", &f->vic, "sam", &f->sam, NULL);
 	*state = f;
 	return 0;
@@ -89,12 +83,9 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_err err;
 
 	tu_audit_holds(&f->t.s);
-	wr_intake_close(f->in, &err);
-	wr_review_close(f->r);
-	tu_close(&f->t);
+	tu_desk_close(&f->t, f->r, f->in);
 	free(f);
 	return 0;
 }

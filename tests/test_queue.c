@@ -25,14 +25,6 @@ struct fx {
 	struct wr_user alice, bob, sam;
 };
 
-static void clock_at(struct fx *f, int64_t secs)
-{
-	char text[32];
-
-	wr_time_format_utc(f->t0 + secs, text);
-	assert_int_equal(setenv("WARROOM_NOW", text, 1), 0);
-}
-
 static void exec_sql(struct fx *f, const char *sql)
 {
 	struct wr_err err;
@@ -63,15 +55,9 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_err err;
 
 	assert_non_null(f);
-	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
-	assert_int_equal(wr_time_parse(T0_TEXT, &f->t0, NULL), WR_OK);
-	tu_open_copy(&f->t, seed_path);
-	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK ||
-	    wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
-		fail_msg("%s", err.msg);
+	tu_desk_open(&f->t, &f->r, &f->in, seed_path, T0_TEXT, &f->t0);
 	tu_users(&f->t.s, "alice", &f->alice, "bob", &f->bob, "sam", &f->sam, NULL);
 	*state = f;
 	return 0;
@@ -80,11 +66,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_err err;
 
-	wr_intake_close(f->in, &err);
-	wr_review_close(f->r);
-	tu_close(&f->t);
+	tu_desk_close(&f->t, f->r, f->in);
 	free(f);
 	return 0;
 }
@@ -162,19 +145,19 @@ static void night(struct fx *f)
 {
 	struct wr_err err;
 
-	clock_at(f, 0);
+	tu_clock_at(f->t0, 0);
 	assert_int_equal(tally(f, "n2", "19153-002"), WR_ACCEPTED);
-	clock_at(f, 5);
+	tu_clock_at(f->t0, 5);
 	assert_int_equal(tally(f, "s1", "19153-005"), WR_ACCEPTED);
-	clock_at(f, 10);
+	tu_clock_at(f->t0, 10);
 	assert_int_equal(tally(f, "w1", "19153-003"), WR_ACCEPTED);
-	clock_at(f, 20);
+	tu_clock_at(f->t0, 20);
 	assert_int_equal(tally(f, "h1", "19153-004"), WR_ACCEPTED);
-	clock_at(f, 30);
+	tu_clock_at(f->t0, 30);
 	assert_int_equal(tally(f, "i1", "19141-002"), WR_ACCEPTED);
-	clock_at(f, 40);
+	tu_clock_at(f->t0, 40);
 	assert_int_equal(tally(f, "n1", "19153-005"), WR_REVISED);
-	clock_at(f, 50);
+	tu_clock_at(f->t0, 50);
 	assert_int_equal(tally(f, "w0", "19141-001"), WR_ACCEPTED);
 	assert_int_equal(tally(f, "a1", "19153-001"), WR_ACCEPTED);
 	assert_int_equal(tally(f, "u1", "19153-999"), WR_UNMATCHED);
@@ -192,17 +175,17 @@ static void night(struct fx *f)
 	flag(f, "w0", "turnout_2016", "warn", "turnout 412 is 3.1x the 2016 caucus");
 	flag(f, "i1", "state_rate", "info", "many tallies statewide");
 
-	clock_at(f, 60);
+	tu_clock_at(f->t0, 60);
 	approve(f, &f->alice, "a1", WR_APPROVED);
 	approve(f, &f->alice, "h1", WR_NEEDS_SECOND);
 	assert_int_equal(tally(f, "x1", "19153-001"), WR_REVISED);
 	claim(f, &f->sam, "x1");
 	assert_int_equal(wr_review_reject(f->r, &f->sam, "x1", "misread", &err), WR_OK);
-	clock_at(f, 100);
+	tu_clock_at(f->t0, 100);
 	claim(f, &f->bob, "i1");           /* lapses at 400 */
-	clock_at(f, 200);
+	tu_clock_at(f->t0, 200);
 	claim(f, &f->alice, "w0");         /* until 500 */
-	clock_at(f, 450);
+	tu_clock_at(f->t0, 450);
 }
 
 static void load(struct fx *f, struct wr_queue_row **rows, size_t *n)
@@ -359,7 +342,7 @@ static void test_claims_show_holder_until_they_lapse(void **state)
 	assert_int_equal(r->claim_expires, 0);
 	free(rows);
 
-	clock_at(f, 399);                  /* back when bob's claim was live */
+	tu_clock_at(f->t0, 399);                  /* back when bob's claim was live */
 	load(f, &rows, &n);
 	r = row_of(rows, n, "i1");
 	assert_string_equal(r->holder, "bob");

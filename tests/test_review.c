@@ -28,15 +28,6 @@ struct fx {
 	int rules_fire;  /* the test means the rules to flag some of its tallies */
 };
 
-/* Sets WARROOM_NOW to t0 + secs. */
-static void clock_at(struct fx *f, int64_t secs)
-{
-	char text[32];
-
-	wr_time_format_utc(f->t0 + secs, text);
-	assert_int_equal(setenv("WARROOM_NOW", text, 1), 0);
-}
-
 static void exec_sql(struct wr_store *s, const char *sql)
 {
 	char *msg = NULL;
@@ -71,16 +62,9 @@ static int group_teardown(void **state)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
-	struct wr_err err;
 
 	assert_non_null(f);
-	assert_int_equal(setenv("WARROOM_NOW", T0_TEXT, 1), 0);
-	assert_int_equal(wr_time_parse(T0_TEXT, &f->t0, NULL), WR_OK);
-	tu_open_copy(&f->t, seed_path);
-	if (wr_review_open(&f->r, &f->t.s, 0, &err) != WR_OK)
-		fail_msg("review: %s", err.msg);
-	if (wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
-		fail_msg("intake: %s", err.msg);
+	tu_desk_open(&f->t, &f->r, &f->in, seed_path, T0_TEXT, &f->t0);
 	tu_users(&f->t.s, "alice", &f->alice, "bob", &f->bob, "sam", &f->sam,
 	         "hank", &f->hank, "ada", &f->ada, NULL);
 	assert_int_equal(f->alice.role, WR_ROLE_VALIDATOR);
@@ -96,7 +80,6 @@ static void qtext(struct fx *f, const char *sql, char *out, size_t n);
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	struct wr_err err;
 
 	tu_audit_holds(&f->t.s);
 	/* The tallies are realistic: no rule flagged one by accident, so every
@@ -110,9 +93,7 @@ static int teardown(void **state)
 		if (text[0])
 			fail_msg("rules flagged tallies the test meant to be clean: %s", text);
 	}
-	wr_intake_close(f->in, &err);
-	wr_review_close(f->r);
-	tu_close(&f->t);
+	tu_desk_close(&f->t, f->r, f->in);
 	free(f);
 	return 0;
 }
@@ -345,7 +326,7 @@ static void test_custom_lease(void **state)
 	assert_int_equal(wr_review_open(&r, &f->t.s, 60, &err), WR_OK);
 	assert_int_equal(wr_review_claim(r, &f->alice, "a1", &it, &err), WR_OK);
 	assert_int_equal(it.claim_expires, f->t0 + 60);
-	clock_at(f, 60);
+	tu_clock_at(f->t0, 60);
 	assert_int_equal(wr_review_claim(r, &f->bob, "a1", &it, &err), WR_OK);
 	wr_review_close(r);
 }
@@ -358,12 +339,12 @@ static void test_lease_lapses(void **state)
 
 	tally(f, "a1", "19153-002");
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "a1", &it, &err), WR_OK);
-	clock_at(f, WR_LEASE_SECONDS - 1);
+	tu_clock_at(f->t0, WR_LEASE_SECONDS - 1);
 	assert_refused(f, WR_ECLAIMED, wr_review_claim(f->r, &f->bob, "a1", &it, &err));
 	assert_refused(f, WR_ENOTFOUND, wr_review_next(f->r, &f->bob, &it, &err));
 
 	/* The lease ran out: the item is back in the queue, for anyone. */
-	clock_at(f, WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, WR_LEASE_SECONDS);
 	memset(&it, 0, sizeof it);
 	assert_int_equal(wr_review_next(f->r, &f->bob, &it, &err), WR_OK);
 	assert_string_equal(it.submission_id, "a1");
@@ -380,7 +361,7 @@ static void test_lease_lapses(void **state)
 	assert_refused(f, WR_EPERM, wr_review_release(f->r, &f->alice, "a1", &err));
 
 	/* A lapsed claim with nobody else on it: still not alice's to decide. */
-	clock_at(f, 3 * WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, 3 * WR_LEASE_SECONDS);
 	assert_refused(f, WR_EPERM, wr_review_approve(f->r, &f->bob, "a1", NULL, &err));
 	assert_refused(f, WR_EPERM, wr_review_reject(f->r, &f->bob, "a1", "x", &err));
 	/* ...but claiming it again is fine. */
@@ -397,19 +378,19 @@ static void test_renew(void **state)
 
 	tally(f, "a1", "19153-002");
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "a1", &it, &err), WR_OK);
-	clock_at(f, 200);
+	tu_clock_at(f->t0, 200);
 	n = audit_n(f);
 	assert_int_equal(wr_review_renew(f->r, &f->alice, "a1", &err), WR_OK);
 	assert_int_equal(q(f, "SELECT expires_at FROM claims"), f->t0 + 200 + WR_LEASE_SECONDS);
 	/* A renewal is not a state change. */
 	assert_int_equal(audit_n(f), n);
 	/* Past the first expiry the claim still holds. */
-	clock_at(f, 400);
+	tu_clock_at(f->t0, 400);
 	assert_refused(f, WR_ECLAIMED, wr_review_claim(f->r, &f->bob, "a1", NULL, &err));
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "a1", &it, &err), WR_OK);
 	assert_int_equal(it.claim_expires, f->t0 + 400 + WR_LEASE_SECONDS);
 	/* Once lapsed it cannot be renewed. */
-	clock_at(f, 400 + WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, 400 + WR_LEASE_SECONDS);
 	assert_refused(f, WR_EPERM, wr_review_renew(f->r, &f->alice, "a1", &err));
 	/* Never claimed, unknown. */
 	tally(f, "a2", "19153-003");
@@ -468,7 +449,7 @@ static void test_release_all(void **state)
 	assert_int_equal(n, 0);
 	/* A lapsed claim is not alice's any more. */
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "a4", NULL, &err), WR_OK);
-	clock_at(f, WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, WR_LEASE_SECONDS);
 	n = -1;
 	assert_int_equal(wr_review_release_all(f->r, &f->alice, &n, &err), WR_OK);
 	assert_int_equal(n, 0);
@@ -482,23 +463,23 @@ static void test_next_order(void **state)
 	struct wr_err err;
 
 	/* Received out of id order, so age is not mistaken for insertion. */
-	clock_at(f, 100);
+	tu_clock_at(f->t0, 100);
 	tally(f, "h-new", "19153-001");
 	flag(f, "h-new", "hard");
-	clock_at(f, 50);
+	tu_clock_at(f->t0, 50);
 	tally(f, "h-old", "19153-002");
 	flag(f, "h-old", "warn");
 	flag(f, "h-old", "hard");
-	clock_at(f, 10);
+	tu_clock_at(f->t0, 10);
 	tally(f, "w-1", "19153-003");
 	flag(f, "w-1", "info");
 	flag(f, "w-1", "warn");
-	clock_at(f, 0);
+	tu_clock_at(f->t0, 0);
 	tally(f, "n-1", "19153-004");
-	clock_at(f, 5);
+	tu_clock_at(f->t0, 5);
 	tally(f, "i-1", "19153-005");
 	flag(f, "i-1", "info");
-	clock_at(f, 200);
+	tu_clock_at(f->t0, 200);
 
 	/* Hard first, the older of the two... */
 	assert_int_equal(wr_review_next(f->r, &f->alice, &it, &err), WR_OK);
@@ -561,19 +542,19 @@ static void test_rules_set_the_queue(void **state)
 	    wr_intake_open(&f->in, &f->t.s, NULL, &err) != WR_OK)
 		fail_msg("reopen: %s", err.msg);
 
-	clock_at(f, 0);
+	tu_clock_at(f->t0, 0);
 	tally(f, "n-old", "19153-005");
-	clock_at(f, 10);
+	tu_clock_at(f->t0, 10);
 	tally(f, "a-1", "19153-002");
 	tally(f, "a-2", "19153-003");
 	/* Haley at 83% where Polk's other tallies give her 16%: nothing is
 	 * approved in Polk yet to compare with, so it is clean for now. */
-	clock_at(f, 20);
+	tu_clock_at(f->t0, 20);
 	tally_votes(f, "odd", "19153-004", "chair-19153-004", 8, 8, 80);
 	assert_state(f, "odd", "clean");
 	/* 2,600 votes where 2,500 Republicans are registered: a hard flag as
 	 * it is stored. */
-	clock_at(f, 30);
+	tu_clock_at(f->t0, 30);
 	tally_votes(f, "over", "19141-002", "chair-19141-002", 1300, 800, 500);
 	assert_state(f, "over", "flagged");
 	assert_int_equal(q(f, "SELECT count(*) FROM flags g JOIN submissions s ON s.id ="
@@ -582,7 +563,7 @@ static void test_rules_set_the_queue(void **state)
 	assert_int_equal(q(f, "SELECT count(*) FROM flags"), 1);
 
 	/* The hard flag first, though it is the newest tally. */
-	clock_at(f, 40);
+	tu_clock_at(f->t0, 40);
 	assert_int_equal(wr_review_next(f->r, &f->alice, &it, &err), WR_OK);
 	assert_string_equal(it.submission_id, "over");
 	assert_int_equal(it.severity, WR_SEV_HARD);
@@ -639,7 +620,7 @@ static void test_next_skips(void **state)
 	tally(f, "v1", "19153-005");
 	assert_int_equal(tally(f, "v2", "19153-005"), WR_REVISED);
 	flag(f, "v1", "hard");           /* superseded: never offered */
-	clock_at(f, 10);
+	tu_clock_at(f->t0, 10);
 	tally(f, "n1", "19153-004");
 	assert_int_equal(wr_review_claim(f->r, &f->bob, "c1", NULL, &err), WR_OK);
 
@@ -658,7 +639,7 @@ static void test_next_skips(void **state)
 	assert_int_equal(err.msg[0] != '\0', 1);
 
 	/* Bob's claim lapses: c1 is alice's to take. */
-	clock_at(f, 10 + WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, 10 + WR_LEASE_SECONDS);
 	assert_int_equal(wr_review_next(f->r, &f->alice, &it, &err), WR_OK);
 	assert_string_equal(it.submission_id, "c1");
 	/* Bob may take what alice keyed or reported, worst and oldest first. */
@@ -727,7 +708,7 @@ static void test_approve_needs_claim(void **state)
 	/* Own claim lapsed. */
 	assert_int_equal(wr_review_release(f->r, &f->bob, "a1", &err), WR_OK);
 	assert_int_equal(wr_review_claim(f->r, &f->alice, "a1", NULL, &err), WR_OK);
-	clock_at(f, WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, WR_LEASE_SECONDS);
 	assert_refused(f, WR_EPERM, wr_review_approve(f->r, &f->alice, "a1", NULL, &err));
 	/* Unknown. */
 	assert_refused(f, WR_ENOTFOUND, wr_review_approve(f->r, &f->alice, "nope", NULL, &err));
@@ -1023,7 +1004,7 @@ static void test_revision_of_approved(void **state)
 	assert_int_equal(wr_review_next(f->r, &f->sam, &it, &err), WR_OK);
 	assert_string_equal(it.submission_id, "p2");
 	/* Even if the supervisor let the claim lapse, a validator cannot. */
-	clock_at(f, WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, WR_LEASE_SECONDS);
 	assert_refused(f, WR_EPERM, wr_review_claim(f->r, &f->bob, "p2", NULL, &err));
 	assert_int_equal(wr_review_claim(f->r, &f->sam, "p2", NULL, &err), WR_OK);
 	assert_int_equal(wr_review_approve(f->r, &f->sam, "p2", NULL, &err), WR_OK);
@@ -1128,7 +1109,7 @@ static void test_bulk_approve(void **state)
 	assert_state(f, "o1", "approved");
 	assert_state(f, "k2", "clean");
 	/* Bob's lease lapses: b5 is clean and unclaimed now. */
-	clock_at(f, WR_LEASE_SECONDS);
+	tu_clock_at(f->t0, WR_LEASE_SECONDS);
 	assert_int_equal(wr_review_bulk_approve(f->r, &f->sam, "19153", &n, &err), WR_OK);
 	assert_int_equal(n, 1);
 	assert_state(f, "b5", "approved");

@@ -18,7 +18,10 @@
 #include "warroom/audit.h"
 #include "warroom/auth.h"
 #include "warroom/fixtures.h"
+#include "warroom/intake.h"
+#include "warroom/review.h"
 #include "warroom/store.h"
+#include "warroom/timefmt.h"
 
 #define TU_MINI "tests/data/mini"
 
@@ -231,6 +234,44 @@ static inline char *tu_slurp(const char *path, size_t *len)
 	if (len)
 		*len = (size_t)n;
 	return buf;
+}
+
+/* Sets WARROOM_NOW to t0 + secs. */
+static inline void tu_clock_at(int64_t t0, int64_t secs)
+{
+	char text[32];
+
+	wr_time_format_utc(t0 + secs, text);
+	assert_int_equal(setenv("WARROOM_NOW", text, 1), 0);
+}
+
+/* What the review tests work at: a copy of a seeded store with review and
+ * intake open on it, the clock set to now (its time in *t0 when t0 is not
+ * NULL). */
+static inline void tu_desk_open(struct tu_store *t, struct wr_review **r,
+                                struct wr_intake **in, const char *seed, const char *now,
+                                int64_t *t0)
+{
+	struct wr_err err;
+
+	assert_int_equal(setenv("WARROOM_NOW", now, 1), 0);
+	if (t0)
+		assert_int_equal(wr_time_parse(now, t0, NULL), WR_OK);
+	tu_open_copy(t, seed);
+	if (wr_review_open(r, &t->s, 0, &err) != WR_OK)
+		fail_msg("review: %s", err.msg);
+	if (wr_intake_open(in, &t->s, NULL, &err) != WR_OK)
+		fail_msg("intake: %s", err.msg);
+}
+
+static inline void tu_desk_close(struct tu_store *t, struct wr_review *r,
+                                 struct wr_intake *in)
+{
+	struct wr_err err;
+
+	wr_intake_close(in, &err);
+	wr_review_close(r);
+	tu_close(t);
 }
 
 #endif
