@@ -175,6 +175,7 @@ static int replay(struct run *r, long *slices, struct wr_err *err)
 
 struct fate {
 	int stored, approved;
+	int contested;  /* a later tally of its precinct was flagged as conflicting */
 	char code[33];
 	int nflags;
 	int rules[WR_EVAL_RULES];
@@ -218,14 +219,19 @@ static int fate_of(struct run *r, const char *sid, struct fate *f, struct wr_err
 	memset(f, 0, sizeof *f);
 	if (wr_store_prepare(&r->s, &st, "SELECT s.id, coalesce(p.code, ''), EXISTS (SELECT 1"
 	                     " FROM decisions d WHERE d.submission = s.id AND d.decision ="
-	                     " 'approved') FROM submissions s LEFT JOIN precincts p ON"
-	                     " p.id = s.precinct_id WHERE s.submission_id = ?1", err))
+	                     " 'approved'), EXISTS (SELECT 1 FROM submissions n JOIN flags fl"
+	                     " ON fl.submission = n.id WHERE n.precinct_id = s.precinct_id AND"
+	                     " n.revision > s.revision AND fl.rule = 'conflicting_revision'"
+	                     " AND fl.severity IN ('warn', 'hard')) FROM submissions s"
+	                     " LEFT JOIN precincts p ON p.id = s.precinct_id"
+	                     " WHERE s.submission_id = ?1", err))
 		return WR_ESTORE;
 	sqlite3_bind_text(st, 1, sid, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		id = sqlite3_column_int64(st, 0);
 		wr_store_text(st, 1, f->code, sizeof f->code);
 		f->approved = sqlite3_column_int(st, 2);
+		f->contested = sqlite3_column_int(st, 3);
 		f->stored = 1;
 	}
 	sqlite3_finalize(st);
@@ -234,22 +240,24 @@ static int fate_of(struct run *r, const char *sid, struct fate *f, struct wr_err
 	return id ? read_flags(r, id, f, err) : WR_OK;
 }
 
-/* Kinds whose tally stays consistent (the sum matches, the precinct is
- * right): only their size can give them away, so only they can be too
- * small to matter. */
-static int hidden_kind(enum wr_sim_kind k)
+int wr_eval_consistent(enum wr_sim_kind k)
 {
 	return k == WR_SIM_DIGIT_TRANSPOSITION || k == WR_SIM_EXTRA_DIGIT ||
 	       k == WR_SIM_MISSING_DIGIT || k == WR_SIM_CANDIDATES_SWAPPED;
 }
 
+/* A planted record is also caught when a later tally of its precinct was
+ * flagged as conflicting with it: a validator then has both in front of
+ * them (the detail view shows the revisions), as when a wrong-precinct
+ * tally is followed by the precinct's own. A clean record only counts its
+ * own flags. */
 static int caught(const struct wr_sim_record *rec, enum wr_outcome o, const struct fate *f)
 {
 	if (rec->kind == WR_SIM_DUPLICATE)
 		return o == WR_DUPLICATE && f->stored;
 	if (rec->kind == WR_SIM_OLD_PRECINCT_NAME)
 		return f->stored && !strcmp(f->code, rec->precinct);
-	return f->nflags > 0;
+	return f->nflags > 0 || (rec->kind != WR_SIM_CLEAN && f->contested);
 }
 
 static void count(struct wr_eval *out, const struct wr_sim_record *rec, enum wr_outcome o,
@@ -257,12 +265,12 @@ static void count(struct wr_eval *out, const struct wr_sim_record *rec, enum wr_
 {
 	struct wr_eval_kind *k = &out->kind[rec->kind];
 	int hit = caught(rec, o, f);
-	int material = !hidden_kind(rec->kind) || 10 * rec->moved >= rec->true_total;
+	int distinct = !wr_eval_consistent(rec->kind) || rec->clean_odds < WR_EVAL_DISTINCT;
 
 	k->planted++;
 	k->caught += hit;
-	k->material += material;
-	k->material_caught += material && hit;
+	k->distinct += distinct;
+	k->distinct_caught += distinct && hit;
 	/* A resend or an old name carries true numbers: nothing gets through. */
 	k->approved += rec->kind != WR_SIM_DUPLICATE &&
 	               rec->kind != WR_SIM_OLD_PRECINCT_NAME && f->approved;
@@ -277,6 +285,19 @@ static void count(struct wr_eval *out, const struct wr_sim_record *rec, enum wr_
 		out->untouched_by_rule[i] += f->rules[i];
 }
 
+/* The slips a rule knowing the simulator's model would flag at the clean
+ * flag rate the rules reached: those less usual than that share of their
+ * precinct's clean tallies. */
+static void best_possible(const struct wr_night *n, struct wr_eval *out)
+{
+	const struct wr_eval_kind *c = &out->kind[WR_SIM_CLEAN];
+	double rate = c->planted ? (double)c->caught / (double)c->planted : 0;
+
+	for (size_t i = 0; i < n->n; i++)
+		if (wr_eval_consistent(n->rec[i].kind))
+			out->kind[n->rec[i].kind].best += n->rec[i].clean_odds < rate;
+}
+
 static int score(struct run *r, struct wr_eval *out, struct wr_err *err)
 {
 	struct fate f;
@@ -289,6 +310,7 @@ static int score(struct run *r, struct wr_eval *out, struct wr_err *err)
 		count(out, rec, r->outcome[i], &f);
 	}
 	out->records += (long)r->night->n;
+	best_possible(r->night, out);
 	return WR_OK;
 }
 
@@ -337,8 +359,9 @@ static void add_kind(struct wr_eval_kind *a, const struct wr_eval_kind *b)
 {
 	a->planted += b->planted;
 	a->caught += b->caught;
-	a->material += b->material;
-	a->material_caught += b->material_caught;
+	a->distinct += b->distinct;
+	a->distinct_caught += b->distinct_caught;
+	a->best += b->best;
 	a->approved += b->approved;
 	for (int i = 0; i < WR_EVAL_RULES; i++)
 		a->by_rule[i] += b->by_rule[i];

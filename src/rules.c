@@ -204,25 +204,30 @@ static int r_turnout20(const struct wr_rule_ctx *c, const double *p, struct wr_f
 	return turnout_vs(c, c->base2020, 2020, p, f);
 }
 
-/* Turnout against what the county's approved precincts show tonight,
- * relative to 2016: a year running at 0.6x of 2016 makes a precinct at
- * 1.5x stand out, where fixed bounds on the 2016 ratio would not. */
+/* Turnout against what the approved precincts show tonight, relative to
+ * 2016: a year running at 0.6x of 2016 makes a precinct at 1.5x stand out,
+ * where fixed bounds on the 2016 ratio would not. The county's own ratio
+ * once it has enough approved, the state's before: the first tallies of a
+ * county are the ones with nothing else to be judged against. */
 static int r_turnout_county(const struct wr_rule_ctx *c, const double *p,
                             struct wr_flag *f)
 {
-	double county, expected, rel;
+	double night, expected, rel, high, low;
 
-	if (c->base2016 <= 0 || c->county_base < p[3] || c->county_votes <= 0)
+	if (c->base2016 <= 0 || c->turnout_base < p[3] || c->turnout_votes <= 0)
 		return 0;
-	county = (double)c->county_votes / (double)c->county_base;
-	expected = county * (double)c->base2016;
+	night = (double)c->turnout_votes / (double)c->turnout_base;
+	expected = night * (double)c->base2016;
 	rel = (double)c->total / expected;
-	if (fabs((double)c->total - expected) < p[2] || (rel < p[0] && rel > p[1]))
+	/* Counties differ: the state's ratio predicts a county's room less well. */
+	high = c->turnout_statewide ? p[4] : p[0];
+	low = c->turnout_statewide ? p[5] : p[1];
+	if (fabs((double)c->total - expected) < p[2] || (rel < high && rel > low))
 		return 0;
-	return fire(f, rel, rel >= p[0] ? p[0] : p[1], "turnout %lld is %.2fx what the "
-	            "county's approved precincts predict (%.0f: %.2fx its 2016 caucus of "
-	            "%lld)", (long long)c->total, rel, expected, county,
-	            (long long)c->base2016);
+	return fire(f, rel, rel >= high ? high : low, "turnout %lld is %.2fx what the "
+	            "%s approved precincts predict (%.0f: %.2fx its 2016 caucus of "
+	            "%lld)", (long long)c->total, rel, c->turnout_statewide ? "state's" :
+	            "county's", expected, night, (long long)c->base2016);
 }
 
 static int r_leader(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
@@ -268,36 +273,76 @@ static int r_county_outlier(const struct wr_rule_ctx *c, const double *p, struct
 	            100 * c->county_median[worst], c->county_approved, worst_z);
 }
 
+/* log P(k of n) for a beta-binomial with parameters al, be. */
+static double betabin_log(double k, double n, double al, double be)
+{
+	return lgamma(n + 1) - lgamma(k + 1) - lgamma(n - k + 1) + lgamma(k + al) +
+	       lgamma(n - k + be) - lgamma(n + al + be) + lgamma(al + be) - lgamma(al) -
+	       lgamma(be);
+}
+
+/* Two-sided tail: twice the chance of k or further out on k's side. Walks
+ * outward from k by the ratio of neighbouring terms, which only shrink
+ * there, so nothing overflows and it stops once the rest cannot count. */
+static double betabin_tail(int64_t k, int64_t n, double q, double conc)
+{
+	double al = conc * q, be = conc * (1 - q);
+	double term = exp(betabin_log((double)k, (double)n, al, be)), sum = 0;
+
+	if ((double)k >= (double)n * q) {
+		for (int64_t j = k; j <= n && term > sum * 1e-12; j++) {
+			sum += term;
+			term *= (double)(n - j) / (double)(j + 1) * (j + al) / (n - j - 1 + be);
+		}
+	} else {
+		for (int64_t j = k; j >= 0 && term > sum * 1e-12; j--) {
+			sum += term;
+			term *= (double)j / (double)(n - j + 1) * (n - j + be) / (j - 1 + al);
+		}
+	}
+	return fmin(1, fmax(2 * sum, 1e-12));
+}
+
 /* Each candidate's count against what the approved votes around it predict
- * for a room of this size: a binomial spread widened by a dispersion
- * factor, so a slip of one digit shows in a big room and a small room's
- * noise does not. Pools the county's approved votes, or the state's while
- * the county has too few. */
+ * for a room of this size. Rooms of one county vote alike but not the
+ * same, so the count is beta-binomial, not binomial: shares drawn around
+ * the pooled share with a concentration (higher: rooms more alike), lower
+ * when the pool is the state's, whose counties differ as well. Asks how
+ * often a clean room this size would show the count or further out, so a
+ * 12-voter room with 8 for a 1% candidate is caught and a 12-voter room's
+ * ordinary noise is not. Pools the county's approved votes, or the state's
+ * while the county has too few. */
+static const char *const POOLS[] = {
+	"the county's approved votes", "the state's approved votes",
+	"the state's tallies so far (none approved yet)",
+};
+
 static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
 {
+	double conc = c->pooled_statewide ? p[2] : p[1], worst_p = 1;
 	size_t worst = 0;
-	double worst_z = 0, n = (double)c->total;
 
-	if (c->pooled_votes < p[2] || c->total < p[3])
+	if (c->pooled_votes < p[3] || c->total <= 0 || c->pooled_statewide < 0 ||
+	    c->pooled_statewide > 2)
 		return 0;
 	for (size_t i = 0; i < c->ncand; i++) {
-		double q = fmin(fmax(c->pooled_share[i], 0.005), 0.995);
-		double sd = p[1] * sqrt(n * q * (1 - q)) + 1;
-		double z = ((double)c->votes[i] - n * q) / sd;
+		/* A share nobody has shown yet is unlikely, not impossible. */
+		double q = fmin(fmax(c->pooled_share[i], 0.002), 0.998);
+		double tail = betabin_tail(c->votes[i], c->total, q, conc);
 
-		if (fabs(z) > fabs(worst_z)) {
-			worst_z = z;
+		if (tail < worst_p) {
+			worst_p = tail;
 			worst = i;
 		}
 	}
-	if (fabs(worst_z) < p[0])
+	if (worst_p * p[0] > 1)
 		return 0;
-	return fire(f, worst_z, p[0], "%s has %lld of %lld here (%.0f%%); the %s approved "
-	            "votes give %.0f%%, about %.0f (z %+.1f)", c->cand[worst],
-	            (long long)c->votes[worst], (long long)c->total,
-	            100.0 * (double)c->votes[worst] / n,
-	            c->pooled_statewide ? "state's" : "county's",
-	            100 * c->pooled_share[worst], n * c->pooled_share[worst], worst_z);
+	return fire(f, 1 / worst_p, p[0], "%s has %lld of %lld here (%.0f%%); %s give "
+	            "%.0f%%, about %.0f; a room this size shows that about 1 time in %.0f",
+	            c->cand[worst], (long long)c->votes[worst], (long long)c->total,
+	            100.0 * (double)c->votes[worst] / (double)c->total, POOLS[c->pooled_statewide],
+	            100 * c->pooled_share[worst], (double)c->total * c->pooled_share[worst],
+	            1 / worst_p);
 }
 
 /* --- rates --------------------------------------------------------------- */
@@ -357,7 +402,11 @@ static const struct wr_rule table[] = {
 	                              { "low", 0.7, 0.01, 0.95, "times it, and below" },
 	                              { "change", 8, 0, 100000, "votes from it at least" },
 	                              { "min_base", 300, 0, 1e9,
-	                                "2016 votes of approved precincts needed" } },
+	                                "2016 votes of approved precincts needed" },
+	                              { "state_high", 1.6, 1.05, 20,
+	                                "the same against the state's, above" },
+	                              { "state_low", 0.6, 0.01, 0.95,
+	                                "the same against the state's, below" } },
 	  r_turnout_county, WR_SEV_NONE },
 	{ "leader_share", WR_SEV_WARN, "leading candidate's share far from the 2016 "
 	  "leader's", { { "points", 50, 5, 100, "percentage points" },
@@ -370,13 +419,11 @@ static const struct wr_rule table[] = {
 	                          { "min_votes", 20, 0, 10000, "only precincts this big" } },
 	  r_county_outlier, WR_SEV_NONE },
 	{ "pooled_share", WR_SEV_WARN, "a candidate's count far from what the approved "
-	  "votes predict for a room this size", { { "z", 4.0, 1.5, 50, "z-score" },
-	                                          { "dispersion", 2.0, 1.0, 20,
-	                                            "times the binomial spread" },
-	                                          { "min_pooled", 300, 0, 1e9,
-	                                            "approved votes needed to compare" },
-	                                          { "min_votes", 20, 0, 10000,
-	                                            "only precincts this big" } },
+	  "votes predict for a room this size",
+	  { { "odds", 100, 10, 1e9, "flag what a clean room shows 1 time in this many" },
+	    { "concentration", 100, 1, 100000, "how alike a county's rooms vote" },
+	    { "state_concentration", 40, 1, 100000, "the same, against the state's votes" },
+	    { "min_pooled", 300, 0, 1e9, "approved votes needed to compare" } },
 	  r_pooled, WR_SEV_NONE },
 	{ "conflicting_revision", WR_SEV_WARN, "a revision with other numbers",
 	  { { 0 } }, r_revision, WR_SEV_NONE },

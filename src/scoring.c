@@ -15,7 +15,7 @@ enum {
 	Q_SUB, Q_VOTES, Q_BASE, Q_LEADER16, Q_OTHER, Q_SITES_REP, Q_SITES_DEV, Q_SITE,
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
-	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_FLAGS_DEL_COUNTY,
+	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_STATE_TURNOUT_ADD, Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY,
 	Q_COUNT
 };
 
@@ -93,8 +93,17 @@ static const char *const sql[Q_COUNT] = {
 	                  " approved_base) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET"
 	                  " approved_votes = approved_votes + ?2,"
 	                  " approved_base = approved_base + ?3",
-	[Q_POOLED] = "SELECT county_fips = '*', candidate, votes FROM county_votes"
-	             " WHERE county_fips IN (?1, '*')",
+	[Q_STATE_TURNOUT_ADD] = "INSERT INTO state_turnout VALUES (1, ?1, ?2) ON CONFLICT"
+	                        " DO UPDATE SET approved_votes = approved_votes + ?1,"
+	                        " approved_base = approved_base + ?2",
+	[Q_STATE_TURNOUT] = "SELECT approved_votes, approved_base FROM state_turnout",
+	[Q_SENT_ADD] = "INSERT INTO county_votes SELECT '+', candidate, votes FROM votes"
+	               " WHERE submission = ?1 ON CONFLICT DO UPDATE"
+	               " SET votes = votes + excluded.votes",
+	/* Scopes: the county's approved votes, the state's ('*'), and every
+	 * tally the state has sent since the opening ('+'). */
+	[Q_POOLED] = "SELECT CASE county_fips WHEN '*' THEN 1 WHEN '+' THEN 2 ELSE 0 END,"
+	             " candidate, votes FROM county_votes WHERE county_fips IN (?1, '*', '+')",
 	[Q_POOL_ADD] = "INSERT INTO county_votes VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
 	               " SET votes = votes + ?3",
 };
@@ -400,6 +409,26 @@ static void median_mad(const long *h, long n, double *median, double *mad)
 	*mad = median_bin(dist, n) / 100.0;
 }
 
+static double param(const struct wr_scorer *sc, const char *rule, const char *name);
+
+/* The state's turnout ratio stands in while the county's is too thin. */
+static int load_state_turnout(struct wr_scorer *sc, struct wr_rule_ctx *c,
+                              struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_STATE_TURNOUT];
+	int rc;
+
+	if (c->turnout_base >= param(sc, "turnout_county", "min_base"))
+		return WR_OK;
+	if ((rc = step(sc, st, err)) == 1) {
+		c->turnout_votes = sqlite3_column_int64(st, 0);
+		c->turnout_base = sqlite3_column_int64(st, 1);
+		c->turnout_statewide = 1;
+	}
+	done(st);
+	return rc < 0 ? WR_ESTORE : WR_OK;
+}
+
 static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                        struct wr_err *err)
 {
@@ -410,11 +439,13 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
 	rc = step(sc, st, err);
 	c->county_approved = rc == 1 ? sqlite3_column_int(st, 0) : 0;
-	c->county_votes = rc == 1 ? sqlite3_column_int64(st, 1) : 0;
-	c->county_base = rc == 1 ? sqlite3_column_int64(st, 2) : 0;
+	c->turnout_votes = rc == 1 ? sqlite3_column_int64(st, 1) : 0;
+	c->turnout_base = rc == 1 ? sqlite3_column_int64(st, 2) : 0;
 	done(st);
-	if (rc < 0 || c->county_approved == 0)
-		return rc < 0 ? rc : WR_OK;
+	if (rc < 0 || load_state_turnout(sc, c, err) != WR_OK)
+		return WR_ESTORE;
+	if (c->county_approved == 0)
+		return WR_OK;
 	memset(sc->bins, 0, sizeof sc->bins);
 	st = sc->st[Q_BINS];
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
@@ -438,29 +469,33 @@ static double param(const struct wr_scorer *sc, const char *rule, const char *na
 	return sc->t.value[r - wr_rules_table(&n)][wr_rule_param(r, name)];
 }
 
-/* The county's approved votes per candidate, or the state's while the
- * county has fewer than the pooled rule's minimum. */
+/* The county's approved votes per candidate; the state's while the county
+ * has fewer than the pooled rule's minimum; and in the night's first
+ * minutes, before anything is approved, every tally sent so far, so the
+ * first rooms are not judged against nothing. */
 static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                        struct wr_err *err)
 {
 	sqlite3_stmt *st = sc->st[Q_POOLED];
-	int64_t v[2][WR_MAX_CANDIDATES] = { { 0 } }, n[2] = { 0, 0 };
-	int rc, which;
+	int64_t v[3][WR_MAX_CANDIDATES] = { { 0 } }, n[3] = { 0, 0, 0 };
+	double min = param(sc, "pooled_share", "min_pooled");
+	int rc, which = 0;
 
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
 	while ((rc = step(sc, st, err)) == 1) {
-		int state = sqlite3_column_int(st, 0), i = wr_contest_find(&sc->contest,
+		int scope = sqlite3_column_int(st, 0), i = wr_contest_find(&sc->contest,
 		                                                           text(st, 1));
 
-		if (i >= 0) {
-			v[state][i] = sqlite3_column_int64(st, 2);
-			n[state] += v[state][i];
+		if (i >= 0 && scope >= 0 && scope < 3) {
+			v[scope][i] = sqlite3_column_int64(st, 2);
+			n[scope] += v[scope][i];
 		}
 	}
 	done(st);
 	if (rc < 0)
 		return rc;
-	which = n[0] >= param(sc, "pooled_share", "min_pooled") ? 0 : 1;
+	while (which < 2 && n[which] < min)
+		which++;
 	c->pooled_statewide = which;
 	c->pooled_votes = n[which];
 	for (size_t i = 0; i < c->ncand && n[which] > 0; i++)
@@ -608,9 +643,13 @@ int wr_scorer_ingested(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 	struct wr_rule_ctx c;
 
 	if (load_context(sc, id, &t, &c, err) || account_windows(sc, &t, &c, err) ||
-	    account_county(sc, &t, &c, err))
+	    account_county(sc, &t, &c, err) || judge(sc, id, &c, 0, err))
 		return WR_ESTORE;
-	return judge(sc, id, &c, 0, err);
+	/* Judged without itself; test data from before the opening is no tally. */
+	if (c.reported_at < c.opens_at)
+		return WR_OK;
+	sqlite3_bind_int64(sc->st[Q_SENT_ADD], 1, id);
+	return exec_done(sc, sc->st[Q_SENT_ADD], err);
 }
 
 static int rescore_county(struct wr_scorer *sc, const char *county, struct wr_err *err)
@@ -669,22 +708,28 @@ static int move_bins(struct wr_scorer *sc, int q, const char *county,
 	return WR_OK;
 }
 
-/* Adds sign x the votes to the county's and the state's pooled votes. */
+/* Adds sign x the votes to one scope of the pooled votes. */
+static int pool_scope(struct wr_scorer *sc, const char *scope, const int64_t *votes,
+                      int sign, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_POOL_ADD];
+
+	for (size_t i = 0; i < sc->contest.ncand; i++) {
+		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, sign * votes[i]);
+		if (exec_done(sc, st, err))
+			return WR_ESTORE;
+	}
+	return WR_OK;
+}
+
+/* Adds sign x the votes to the county's and the state's approved votes. */
 static int pool(struct wr_scorer *sc, const char *county, const int64_t *votes, int sign,
                 struct wr_err *err)
 {
-	sqlite3_stmt *st = sc->st[Q_POOL_ADD];
-	const char *scopes[] = { county, "*" };
-
-	for (size_t k = 0; k < 2; k++)
-		for (size_t i = 0; i < sc->contest.ncand; i++) {
-			sqlite3_bind_text(st, 1, scopes[k], -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
-			sqlite3_bind_int64(st, 3, sign * votes[i]);
-			if (exec_done(sc, st, err))
-				return WR_ESTORE;
-		}
-	return WR_OK;
+	return pool_scope(sc, county, votes, sign, err) || pool_scope(sc, "*", votes, sign, err)
+	       ? WR_ESTORE : WR_OK;
 }
 
 /* Adds sign x a tally to its county's approved turnout, when its precinct
@@ -703,6 +748,11 @@ static int approved_turnout(struct wr_scorer *sc, const struct tally *t, int64_t
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, sign * total);
 	sqlite3_bind_int64(st, 3, sign * b.base2016);
+	if (exec_done(sc, st, err))
+		return WR_ESTORE;
+	st = sc->st[Q_STATE_TURNOUT_ADD];
+	sqlite3_bind_int64(st, 1, sign * total);
+	sqlite3_bind_int64(st, 2, sign * b.base2016);
 	return exec_done(sc, st, err);
 }
 

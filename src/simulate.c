@@ -443,6 +443,7 @@ struct tally {
 	long orig;                /* seq of the tally a resend or revision repeats,
 	                           * or of the burst device's own tally */
 	long moved, true_total;
+	double clean_odds;        /* -1 unless a numeric slip (see clean_odds) */
 	char detail[320];         /* kind-specific label members: ,"k":v... */
 	char sid[24];
 };
@@ -581,6 +582,7 @@ static void clean_tally(struct sim *s, int i, double p_hotline, uint64_t seed)
 	t.pct = t.keyed = i;
 	t.orig = -1;
 	t.moved = -1;
+	t.clean_odds = -1;
 	t.total = draw_votes(&s->model, &s->w, i, SIGMA_PRECINCT, t.votes);
 	t.true_total = (long)t.total;
 	if (!super_site(&s->w, i) && wr_rng_uniform(&s->model) < p_hotline)
@@ -1050,6 +1052,106 @@ static void plant_errors(struct sim *s, double rate)
 		plant_one(s, (enum wr_sim_kind)(1 + i % (WR_SIM_KINDS - 1)));
 }
 
+/* ---------------------------------------------------------- clean odds */
+
+/* Enough draws that odds near 0.01 are measured to about +-0.002, few
+ * enough that a night's slips cost a fraction of a second. */
+#define ODDS_DRAWS 2000
+#define ALPHA_FLOOR 1e-6            /* a zero share must not give lgamma(0) */
+
+/* What the score needs of one precinct's clean-tally model, worked out
+ * once per slip rather than once per draw. */
+struct odds_model {
+	size_t ncand;
+	double log_expect;              /* ln(expect x county factor) */
+	double alpha[WR_MAX_CANDIDATES], lg_alpha[WR_MAX_CANDIDATES];
+	double a, lg_a;                 /* the alphas' sum and its lgamma */
+};
+
+static void odds_model(const struct world *w, int i, struct odds_model *m)
+{
+	const struct pct *p = &w->p[i];
+	const struct county *c = &w->c[p->county_idx];
+
+	m->ncand = w->ncand;
+	/* A precinct without anchors expects 0 voters: keep the log finite. */
+	m->log_expect = log(fmax(p->expect * c->factor, 1e-9));
+	m->a = 0;
+	for (size_t k = 0; k < w->ncand; k++) {
+		m->alpha[k] = fmax(ALPHA_PRECINCT * c->share[k], ALPHA_FLOOR);
+		m->lg_alpha[k] = lgamma(m->alpha[k]);
+		m->a += m->alpha[k];
+	}
+	m->lg_a = lgamma(m->a);
+}
+
+/* How unusual a tally is under the model, higher being rarer: the
+ * turnout's log-normal z^2/2 less the log Dirichlet-multinomial of the
+ * counts given their sum. Only its order matters, so constants are left
+ * out. */
+static double unlikeliness(const struct odds_model *m, const int64_t *votes)
+{
+	int64_t n = 0;
+	double z, ldm;
+
+	for (size_t k = 0; k < m->ncand; k++)
+		n += votes[k];
+	z = (log((double)(n > 1 ? n : 1)) - m->log_expect) / SIGMA_PRECINCT;
+	ldm = m->lg_a - lgamma((double)n + m->a) + lgamma((double)n + 1);
+	for (size_t k = 0; k < m->ncand; k++)
+		ldm += lgamma((double)votes[k] + m->alpha[k]) - m->lg_alpha[k] -
+		       lgamma((double)votes[k] + 1);
+	return 0.5 * z * z - ldm;
+}
+
+/* A stream per precinct of its own, neither model nor plant, so measuring
+ * leaves the night and the plantings as they were for the seed. */
+static uint64_t odds_seed(uint64_t seed, int i)
+{
+	return (seed * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)i + 1) * 0xbf58476d1ce4e5b9ULL ^
+	       0x636c65616e6f6464ULL;
+}
+
+/* The share of precinct i's clean tallies at least as unusual as keyed
+ * (Monte Carlo, counting keyed itself so it is never 0): a slip as common
+ * as clean tallies cannot be told from them by its numbers alone. */
+static double clean_odds(const struct world *w, int i, const int64_t *keyed,
+                         uint64_t seed)
+{
+	struct odds_model m;
+	struct wr_rng r;
+	int64_t v[WR_MAX_CANDIDATES];
+	double t;
+	long as_unusual = 0;
+
+	odds_model(w, i, &m);
+	t = unlikeliness(&m, keyed);
+	wr_rng_seed(&r, odds_seed(seed, i));
+	for (int d = 0; d < ODDS_DRAWS; d++) {
+		draw_votes(&r, w, i, SIGMA_PRECINCT, v);
+		as_unusual += unlikeliness(&m, v) >= t;
+	}
+	return (1.0 + (double)as_unusual) / (ODDS_DRAWS + 1.0);
+}
+
+/* The kinds that leave a tally adding up: only its numbers can give them
+ * away. */
+static int numeric_slip(enum wr_sim_kind k)
+{
+	return k == WR_SIM_DIGIT_TRANSPOSITION || k == WR_SIM_EXTRA_DIGIT ||
+	       k == WR_SIM_MISSING_DIGIT || k == WR_SIM_CANDIDATES_SWAPPED;
+}
+
+static void measure_slips(struct sim *s, uint64_t seed)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct tally *t = &s->t[i];
+
+		t->clean_odds = numeric_slip(t->kind) ? clean_odds(&s->w, t->pct, t->votes, seed)
+		                                      : -1;
+	}
+}
+
 /* ------------------------------------------------------------ rendering */
 
 static int by_sent(const void *a, const void *b)
@@ -1155,7 +1257,14 @@ static char *label(const struct sim *s, const struct tally *t, size_t line,
 	bput(&b, "%s", t->detail);
 	if (t->moved >= 0)
 		bput(&b, ",\"moved\":%ld", t->moved);
-	bput(&b, ",\"true_total\":%ld}", t->true_total);
+	bput(&b, ",\"true_total\":%ld", t->true_total);
+	/* Digits by hand: %f would follow a locale's decimal comma. */
+	if (t->clean_odds >= 0) {
+		long q = lround(t->clean_odds * 10000);
+
+		bput(&b, ",\"clean_odds\":%ld.%04ld", q / 10000, q % 10000);
+	}
+	bput(&b, "}");
 	return b.s;
 }
 
@@ -1187,6 +1296,7 @@ static struct wr_night *night_of(struct sim *s)
 		r->touched = hit[t->pct] || hit[t->keyed];
 		r->moved = t->moved;
 		r->true_total = t->true_total;
+		r->clean_odds = t->clean_odds;
 		r->json = render(&s->w, t);
 		r->label = t->kind == WR_SIM_CLEAN ? NULL : label(s, t, i + 1, pos);
 		n->planted[t->kind]++;
@@ -1212,6 +1322,7 @@ int wr_sim_run(const char *fixtures, const struct wr_sim_options *o,
 		wr_rng_seed(&s.plant, o->seed * 2 + 2);
 		draw_clean_night(&s, o->seed);
 		plant_errors(&s, o->error_rate);
+		measure_slips(&s, o->seed);
 		*out = night_of(&s);
 	}
 	free(s.t);

@@ -783,15 +783,16 @@ static void test_leader_share(void **state)
  * (inclusive) and in precincts of min_votes 20 or more (inclusive). */
 /* The county runs at 0.5x of 2016 tonight, so a precinct with 100 in 2016
  * is expected at 50: 68 (1.36x) is out, 67 is not; 35 (0.7x) is out, 36
- * is not; a small precinct needs a change of 8 votes. */
+ * is not; a small precinct needs a change of 8 votes. While the county has
+ * too few approved, scoring gives the state's ratio and wider bounds hold. */
 static void test_turnout_county(void **state)
 {
 	struct wr_rule_ctx c = ctx();
 
 	(void)state;
 	c.base2016 = 100;
-	c.county_votes = 500;
-	c.county_base = 1000;
+	c.turnout_votes = 500;
+	c.turnout_base = 1000;
 	c.total = 67;
 	assert_null(run(&c, "turnout_county"));
 	c.total = 68;
@@ -809,38 +810,117 @@ static void test_turnout_county(void **state)
 	assert_null(run(&c, "turnout_county"));
 	c.total = 13;                              /* +8 */
 	assert_non_null(run(&c, "turnout_county"));
-	c.county_base = 299;                       /* too little approved yet */
+	c.turnout_base = 299;                       /* too little approved yet */
 	assert_null(run(&c, "turnout_county"));
-	c.county_base = 1000;
+	c.turnout_base = 1000;
 	c.base2016 = -1;                           /* no 2016 caucus here */
 	assert_null(run(&c, "turnout_county"));
+
+	/* Against the state's ratio the bounds are 1.6x and 0.6x: 80 and 30. */
+	c.base2016 = 100;
+	c.turnout_statewide = 1;
+	c.total = 79;
+	assert_null(run(&c, "turnout_county"));
+	c.total = 80;
+	expect(run(&c, "turnout_county"), WR_SEV_WARN, 1.6, 1.6,
+	       "turnout 80 is 1.60x what the state's approved precincts predict (50: "
+	       "0.50x its 2016 caucus of 100)");
+	c.total = 31;
+	assert_null(run(&c, "turnout_county"));
+	c.total = 30;
+	expect(run(&c, "turnout_county"), WR_SEV_WARN, 0.6, 0.6,
+	       "turnout 30 is 0.60x what the state's approved precincts predict (50: "
+	       "0.50x its 2016 caucus of 100)");
 }
 
-/* 100 voters, pooled share 50%: expected 50, spread 2 * sqrt(25) + 1 = 11,
- * so z = 4 at 94. */
+/* The beta-binomial two-sided tail summed term by term from lgamma, the
+ * long way round, to check the rule's outward walk against. */
+static double tail_long_way(int64_t k, int64_t n, double q, double conc)
+{
+	double al = conc * q, be = conc * (1 - q), lo = 0, hi = 0;
+
+	for (int64_t j = 0; j <= n; j++) {
+		double t = exp(lgamma(n + 1.0) - lgamma(j + 1.0) - lgamma(n - j + 1.0) +
+		               lgamma(j + al) + lgamma(n - j + be) - lgamma(n + al + be) +
+		               lgamma(al + be) - lgamma(al) - lgamma(be));
+
+		lo += j <= k ? t : 0;
+		hi += j >= k ? t : 0;
+	}
+	return fmin(1, 2 * ((double)k >= (double)n * q ? hi : lo));
+}
+
+/* The smallest count of candidate 0 (of n, the rest to candidate 1, both
+ * pooled at 50%) that the rule flags. */
+static int64_t first_flagged(struct wr_rule_ctx *c, int64_t n)
+{
+	c->total = n;
+	for (int64_t k = n / 2; k <= n; k++) {
+		c->votes[0] = k;
+		c->votes[1] = n - k;
+		if (run(c, "pooled_share"))
+			return k;
+	}
+	return -1;
+}
+
+/* pooled_share: flags a count a clean room of that size shows less than 1
+ * time in odds (100), on a beta-binomial with concentration 100 around the
+ * county's pooled share (40 around the state's). */
 static void test_pooled_share(void **state)
 {
 	struct wr_rule_ctx c = ctx();
+	char want[240];
+	int64_t k;
 
 	(void)state;
 	c.ncand = 2;
 	c.pooled_votes = 1000;
 	c.pooled_share[0] = c.pooled_share[1] = 0.5;
-	c.votes[0] = 93;
-	c.votes[1] = 7;
-	assert_null(run(&c, "pooled_share"));
-	c.votes[0] = 94;
-	c.votes[1] = 6;
-	expect(run(&c, "pooled_share"), WR_SEV_WARN, 4.0, 4.0,
-	       "trump has 94 of 100 here (94%); the county's approved votes give 50%, "
-	       "about 50 (z +4.0)");
+	k = first_flagged(&c, 100);
+	assert_in_range(k, 66, 80);
+	assert_true(tail_long_way(k, 100, 0.5, 100) <= 0.01);      /* at the bar */
+	assert_true(tail_long_way(k - 1, 100, 0.5, 100) > 0.01);   /* just inside it */
+	snprintf(want, sizeof want, "trump has %lld of 100 here (%lld%%); the county's "
+	         "approved votes give 50%%, about 50; a room this size shows that about 1 "
+	         "time in %.0f", (long long)k, (long long)k, 1 / tail_long_way(k, 100, 0.5, 100));
+	expect(run(&c, "pooled_share"), WR_SEV_WARN, 1 / tail_long_way(k, 100, 0.5, 100), 100,
+	       want);
+	/* The walk down agrees with the long way too. */
+	c.votes[0] = 100 - k;
+	c.votes[1] = k;
+	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(100 - k, 100, 0.5, 100));
+
+	/* The state's pool: counties differ, so the bar is further out. */
 	c.pooled_statewide = 1;
-	assert_non_null(strstr(run(&c, "pooled_share")->message, "the state's approved"));
-	c.pooled_votes = 299;                      /* too few approved votes */
+	assert_true(first_flagged(&c, 100) > k);
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "the state's approved votes"));
+	c.pooled_statewide = 2;
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "tallies so far"));
+	c.pooled_statewide = 0;
+
+	/* A small room: 8 of 12 for a 1% candidate is no noise; 8 of 12 for a
+	 * 50% one is. */
+	c.total = 12;
+	c.votes[0] = 4;
+	c.votes[1] = 8;
+	assert_null(run(&c, "pooled_share"));
+	c.pooled_share[0] = 0.99;
+	c.pooled_share[1] = 0.01;
+	assert_non_null(strstr(run(&c, "pooled_share")->message, " of 12 here"));
+
+	/* A big room far out stays finite. */
+	c.pooled_share[0] = c.pooled_share[1] = 0.5;
+	c.total = 3000;
+	c.votes[0] = 0;
+	c.votes[1] = 3000;
+	assert_true(run(&c, "pooled_share")->value <= 1e12);
+
+	/* Too few approved votes to compare: inclusive at 300. */
+	c.pooled_votes = 299;
 	assert_null(run(&c, "pooled_share"));
 	c.pooled_votes = 300;
-	c.total = 19;                              /* too small a room */
-	assert_null(run(&c, "pooled_share"));
+	assert_non_null(run(&c, "pooled_share"));
 }
 
 static void test_county_outlier(void **state)

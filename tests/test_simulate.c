@@ -5,6 +5,7 @@
 #include "testutil.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <sys/stat.h>
 
 #include "warroom/csv.h"
@@ -438,6 +439,191 @@ static void test_clean_night(void **state)
 	wr_night_free(n);
 }
 
+/* --- clean odds ------------------------------------------------------- */
+
+static int numeric_slip(enum wr_sim_kind k)
+{
+	return k == WR_SIM_DIGIT_TRANSPOSITION || k == WR_SIM_EXTRA_DIGIT ||
+	       k == WR_SIM_MISSING_DIGIT || k == WR_SIM_CANDIDATES_SWAPPED;
+}
+
+/* The label's clean_odds, or -1 when it has none. */
+static double odds_of(const char *label)
+{
+	json_t *lab = parse(label), *v = json_object_get(lab, "clean_odds");
+	double o = -1;
+
+	if (v && !json_is_real(v))
+		fail_msg("clean_odds is not a number: %s", label);
+	if (v)
+		o = json_real_value(v);
+	json_decref(lab);
+	return o;
+}
+
+/* The four numeric slips carry odds in (0, 1], as the record does, of the
+ * form (1 + k) / 2001; every other record has none. */
+static void check_odds_members(uint64_t seed, double rate)
+{
+	struct wr_night *n = night(seed, rate);
+	long slips = 0;
+
+	for (size_t i = 0; i < n->n; i++) {
+		const struct wr_sim_record *r = &n->rec[i];
+		double o = r->label ? odds_of(r->label) : -1, k;
+
+		if (!numeric_slip(r->kind)) {
+			assert_true(o == -1 && r->clean_odds == -1);
+			continue;
+		}
+		slips++;
+		k = r->clean_odds * 2001 - 1;
+		assert_true(o > 0 && o <= 1 && fabs(o - r->clean_odds) <= 0.00005 + 1e-12);
+		assert_true(k >= -1e-9 && fabs(k - round(k)) < 1e-6);
+	}
+	assert_true(slips >= 4);
+	wr_night_free(n);
+}
+
+static void test_clean_odds_members(void **state)
+{
+	(void)state;
+	check_odds_members(1, WR_SIM_ERROR_RATE);
+	check_odds_members(3, 0.2);
+}
+
+/* The same seed gives the same odds; and each precinct's odds come from a
+ * stream of its own: a higher rate plants the same first slips (the kinds
+ * go in turn over the same precinct order), and those keep their odds
+ * although more slips are measured around them. */
+static void test_clean_odds_deterministic(void **state)
+{
+	struct wr_night *a = night(5, WR_SIM_ERROR_RATE), *b = night(5, WR_SIM_ERROR_RATE);
+	struct wr_night *c = night(5, 0.2);
+	long same = 0;
+
+	(void)state;
+	assert_int_equal(a->n, b->n);
+	for (size_t i = 0; i < a->n; i++)
+		assert_true(a->rec[i].clean_odds == b->rec[i].clean_odds);
+	for (size_t i = 0; i < a->n; i++) {
+		if (!numeric_slip(a->rec[i].kind))
+			continue;
+		for (size_t j = 0; j < c->n; j++)
+			if (c->rec[j].kind == a->rec[i].kind &&
+			    !strcmp(c->rec[j].precinct, a->rec[i].precinct)) {
+				assert_true(c->rec[j].clean_odds == a->rec[i].clean_odds);
+				same++;
+			}
+	}
+	assert_true(same >= 4);
+	assert_int_equal(same, a->planted[WR_SIM_DIGIT_TRANSPOSITION] +
+	                 a->planted[WR_SIM_EXTRA_DIGIT] + a->planted[WR_SIM_MISSING_DIGIT] +
+	                 a->planted[WR_SIM_CANDIDATES_SWAPPED]);
+	wr_night_free(a);
+	wr_night_free(b);
+	wr_night_free(c);
+}
+
+/* The record without its id (ids are numbered in the order sent, which
+ * the planted extras shift). */
+static json_t *without_id(const char *json)
+{
+	json_t *j = parse(json);
+
+	json_object_del(j, "submission_id");
+	return j;
+}
+
+/* Measuring the odds draws from neither the model nor the planting: the
+ * clean records of a night are those of the same seed's night without
+ * errors. */
+static void test_clean_records_rate_free(void **state)
+{
+	struct wr_night *clean = night(1, 0), *n = night(1, WR_SIM_ERROR_RATE);
+	long compared = 0;
+
+	(void)state;
+	for (size_t i = 0; i < n->n; i++) {
+		json_t *a, *b;
+		size_t j = 0;
+
+		if (n->rec[i].kind != WR_SIM_CLEAN)
+			continue;
+		while (j < clean->n && strcmp(clean->rec[j].precinct, n->rec[i].precinct))
+			j++;
+		assert_true(j < clean->n);
+		a = without_id(n->rec[i].json), b = without_id(clean->rec[j].json);
+		if (!json_equal(a, b))
+			fail_msg("%s differs:\n%s\n%s", n->rec[i].precinct, n->rec[i].json,
+			         clean->rec[j].json);
+		json_decref(a), json_decref(b);
+		compared++;
+	}
+	assert_true(compared > (long)fx->np * 9 / 10);
+	wr_night_free(clean);
+	wr_night_free(n);
+}
+
+static int by_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The votes the label's keyed tally holds: the true total moved by the
+ * slip. */
+static long long keyed_total(json_t *lab)
+{
+	return iget(lab, "true_total") - iget(lab, "true_votes") + iget(lab, "keyed_votes");
+}
+
+/* Seeds 1-3 measured: extra digits all at 0.0005 (none as unusual in 2000
+ * clean tallies), missing digits median 0.0005 (max 0.32), transpositions
+ * from 0.0005 to 0.88 (9 of 21 above 0.05). A slip far outside the model
+ * (an extra digit doubling the turnout or more, a missing one halving it)
+ * must score below 0.01, and a transposition between nearby counts must be
+ * able to look clean. */
+static void test_clean_odds_sane(void **state)
+{
+	double odds[3][64];
+	size_t m[3] = { 0, 0, 0 }, above = 0;
+	long far = 0;
+
+	(void)state;
+	for (uint64_t seed = 1; seed <= 3; seed++) {
+		struct wr_night *n = night(seed, WR_SIM_ERROR_RATE);
+
+		for (size_t i = 0; i < n->n; i++) {
+			enum wr_sim_kind k = n->rec[i].kind;
+			json_t *lab;
+			double o = n->rec[i].clean_odds;
+
+			if (k < WR_SIM_DIGIT_TRANSPOSITION || k > WR_SIM_MISSING_DIGIT)
+				continue;
+			lab = parse(n->rec[i].label);
+			if ((k == WR_SIM_EXTRA_DIGIT && keyed_total(lab) >= 2 * iget(lab, "true_total")) ||
+			    (k == WR_SIM_MISSING_DIGIT && 2 * keyed_total(lab) <= iget(lab, "true_total"))) {
+				assert_true(o < 0.01);
+				far++;
+			}
+			above += k == WR_SIM_DIGIT_TRANSPOSITION && o > 0.05;
+			if (m[k - 1] < 64)
+				odds[k - 1][m[k - 1]++] = o;
+			json_decref(lab);
+		}
+		wr_night_free(n);
+	}
+	assert_true(far >= 5);
+	assert_true(above >= 1);
+	for (int k = 1; k < 3; k++) {  /* extra and missing digits */
+		assert_true(m[k] >= 10);
+		qsort(odds[k], m[k], sizeof odds[k][0], by_double);
+		assert_true(odds[k][m[k] / 2] < 0.01);
+	}
+}
+
 static void test_kind_names_and_errors(void **state)
 {
 	struct wr_sim_options o = { 1, 0.05 };
@@ -474,7 +660,22 @@ static void test_evaluate_mini(void **state)
 	for (int k = 0; k < WR_SIM_KINDS; k++) {
 		planted += e.kind[k].planted;
 		assert_true(e.kind[k].caught <= e.kind[k].planted);
+		assert_true(e.kind[k].distinct_caught <= e.kind[k].distinct);
+		assert_true(e.kind[k].distinct_caught <= e.kind[k].caught);
+		/* Only slips and swaps can look honest; only they have a best. */
+		if (k == WR_SIM_CLEAN || wr_eval_consistent((enum wr_sim_kind)k)) {
+			assert_true(e.kind[k].distinct <= e.kind[k].planted);
+		} else {
+			assert_int_equal(e.kind[k].distinct, e.kind[k].planted);
+			assert_int_equal(e.kind[k].best, 0);
+		}
+		assert_true(e.kind[k].best <= e.kind[k].planted);
 	}
+	/* Flagged, or followed by the precinct's own tally flagged as
+	 * conflicting with it (mini may plant none; bench/30-rules.sh has
+	 * seventy on Iowa). */
+	assert_int_equal(e.kind[WR_SIM_WRONG_PRECINCT].caught,
+	                 e.kind[WR_SIM_WRONG_PRECINCT].planted);
 	assert_int_equal(planted, e.records);
 	assert_int_equal(e.lost, 0);
 	assert_int_equal(e.kind[WR_SIM_SUM_NOT_TOTAL].caught, e.kind[WR_SIM_SUM_NOT_TOTAL].planted);
@@ -483,6 +684,10 @@ static void test_evaluate_mini(void **state)
 	wr_eval_add(&sum, &e);
 	wr_eval_add(&sum, &e);
 	assert_int_equal(sum.records, 2 * e.records);
+	assert_int_equal(sum.kind[WR_SIM_DIGIT_TRANSPOSITION].best,
+	                 2 * e.kind[WR_SIM_DIGIT_TRANSPOSITION].best);
+	assert_int_equal(sum.kind[WR_SIM_MISSING_DIGIT].distinct,
+	                 2 * e.kind[WR_SIM_MISSING_DIGIT].distinct);
 	assert_int_equal(sum.runs, 2);
 	tu_close(&t);
 }
@@ -494,6 +699,10 @@ int main(void)
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_labels_match),
 		cmocka_unit_test(test_clean_night),
+		cmocka_unit_test(test_clean_odds_members),
+		cmocka_unit_test(test_clean_odds_deterministic),
+		cmocka_unit_test(test_clean_records_rate_free),
+		cmocka_unit_test(test_clean_odds_sane),
 		cmocka_unit_test(test_kind_names_and_errors),
 		cmocka_unit_test(test_evaluate_mini),
 	};

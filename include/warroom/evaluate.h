@@ -18,12 +18,22 @@
  *  - every other kind: its stored submission carries a warn or hard flag.
  * A clean record is flagged when its submission carries a warn or hard
  * flag; the clean flag rate is flagged / clean records.
- * "Material": for the kinds that leave a tally consistent (digit slips,
- * swapped candidates), those whose error moved at least a tenth of the
- * precinct's true turnout — below that a slip is within what a precinct's
- * own noise hides; every record of the other kinds. "Approved": planted
- * records the validator approved as clean, so the wrong number got through
- * (never counted for duplicates and old names, whose numbers are true). */
+ *  - every kind but duplicate and old_precinct_name is also caught when a
+ *    later tally of its precinct was flagged conflicting_revision: a
+ *    validator then has both numbers in front of them.
+ * "Distinct": for the kinds that leave a tally consistent (digit slips,
+ * swapped candidates; simulate.h), those the simulator's own model calls
+ * unusual: clean_odds below WR_EVAL_DISTINCT, so fewer than 1 in 100 of the
+ * precinct's clean tallies look as odd; every record of the other kinds.
+ * The rest look like an honest tally of their precinct and only a second
+ * source (the hotline's read-back, the app and the hotline disagreeing)
+ * can tell. The target applies to the distinct ones. "Best": for those
+ * kinds, the slips a rule that knew the model exactly would catch if it
+ * flagged as many clean tallies as the rules did (clean_odds below the
+ * run's clean flag rate): how close the rules come to what the numbers
+ * allow. "Approved": planted records the validator approved as clean, so
+ * the wrong number got through, at least for a while (never counted for
+ * duplicates and old names, whose numbers are true). */
 #ifndef WARROOM_EVALUATE_H
 #define WARROOM_EVALUATE_H
 
@@ -32,11 +42,13 @@
 
 #define WR_EVAL_RULES 64     /* as many as struct wr_thresholds holds */
 #define WR_EVAL_SLICE 900    /* seconds: validators act every 15 minutes */
+#define WR_EVAL_DISTINCT 0.01  /* clean_odds below this: unusual for its precinct */
 
 struct wr_eval_kind {
 	long planted;          /* records of the kind ([WR_SIM_CLEAN]: clean ones) */
 	long caught;           /* caught as above ([WR_SIM_CLEAN]: flagged) */
-	long material, material_caught;
+	long distinct, distinct_caught;
+	long best;             /* what a rule knowing the model would catch */
 	long approved;         /* approved as clean: the error got through */
 	long by_rule[WR_EVAL_RULES];  /* records a rule flagged warn or hard, by
 	                               * the rule's place in wr_rules_table */
@@ -60,6 +72,11 @@ int wr_evaluate(const char *fixtures, const char *workdir, const struct wr_sim_o
 
 /* Adds one run's counts to a sum. */
 void wr_eval_add(struct wr_eval *sum, const struct wr_eval *one);
+
+/* Kinds whose tally stays consistent (the sum matches, the precinct is
+ * right): only their numbers' size can give them away, so only they can
+ * look like an honest tally (distinct and best above). */
+int wr_eval_consistent(enum wr_sim_kind k);
 
 /* caught / planted, or -1 when nothing was planted. */
 double wr_eval_recall(const struct wr_eval_kind *k);

@@ -14,7 +14,7 @@
 #include "warroom/severity.h"
 #include "warroom/store.h"
 
-#define WR_RULE_PARAMS 4
+#define WR_RULE_PARAMS 6
 
 struct wr_param {
 	const char *name;
@@ -45,9 +45,15 @@ struct wr_rule_ctx {
 	int64_t window_county, window_state;
 	double pooled_share[WR_MAX_CANDIDATES];   /* approved votes' shares, in */
 	int64_t pooled_votes;                     /* the county, else statewide */
-	int pooled_statewide;                     /* the county had too few */
+	int pooled_statewide;   /* 0: the county's approved; 1: the state's, as the
+	                         * county had too few; 2: every tally the state
+	                         * sent so far, as nothing was approved yet */
 	int county_approved;                      /* precincts approved so far */
-	int64_t county_votes, county_base;        /* approved, with a 2016 base */
+	/* Approved votes of precincts with a 2016 caucus, and their 2016 votes:
+	 * the county's, or the state's while the county's 2016 votes are under
+	 * turnout_county's min_base (turnout_statewide). */
+	int64_t turnout_votes, turnout_base;
+	int turnout_statewide;
 	double county_median[WR_MAX_CANDIDATES];  /* share, over approved */
 	double county_mad[WR_MAX_CANDIDATES];
 };

@@ -29,6 +29,20 @@
  * app adds it up), so the sum check cannot see them; sum_not_total is the
  * kind where the sum does not match. See wr_sim_kind for each kind.
  *
+ * Clean odds: a slip that leaves the tally adding up (transposition, extra
+ * or missing digit, swapped candidates) can only be caught by its numbers,
+ * and only if they lie outside what the precinct's clean tallies look like.
+ * The simulator knows every hidden parameter of that precinct, so it
+ * measures this: clean_odds is the share of the precinct's clean tallies,
+ * drawn from the same model (2000 draws), that are as unusual as the keyed
+ * one or more, under the model's own likelihood (the turnout's log-normal
+ * and the counts' Dirichlet-multinomial); it counts the keyed tally too, so
+ * it lies in (0, 1]. A slip with clean_odds 0.3 looks like three clean
+ * tallies in ten, so no numbers-only rule can flag it without flagging
+ * those; one at 0.0005 is as unusual as none of them. It is drawn from a
+ * stream of its own per precinct, so the night and the other label members
+ * are the same with it as without it.
+ *
  * Determinism: the same fixtures, seed and error rate give byte-identical
  * output. The clean night and the plantings draw from separate streams, so
  * a seed's clean night is the same whatever the error rate. */
@@ -86,6 +100,10 @@ struct wr_sim_record {
 	                           * a bursting device: flags here may be fair */
 	long moved;               /* votes the error moved, -1 when not a count */
 	long true_total;          /* the precinct's true turnout */
+	double clean_odds;        /* for a numeric slip (digit slips and swaps):
+	                           * the share of the precinct's clean tallies as
+	                           * unusual as the keyed one (see the top); -1
+	                           * for every other kind and for clean records */
 	char *json;               /* the NDJSON record, no line end */
 	char *label;              /* its labels line (JSON), NULL when clean */
 };
@@ -114,8 +132,12 @@ int wr_sim_run(const char *fixtures, const struct wr_sim_options *o,
  * keyed_total (sum_not_total, over_registered, with registered); keyed_name
  * (old names); resends_line; revises; minutes_before; device; and
  * keyed_precinct (wrong precinct). moved (where the error is in a count) is
- * how many votes it moved, true_total the precinct's real turnout. Each
- * file is written beside its name and renamed into place. */
+ * how many votes it moved, true_total the precinct's real turnout. The
+ * four numeric slips (digit slips and swaps) end with clean_odds, 4
+ * decimals: what share of the precinct's clean tallies are as unusual (see
+ * the top), so the evaluation can tell a slip no numbers-only rule could
+ * catch (0.3: three clean tallies in ten look like it) from one it should.
+ * Each file is written beside its name and renamed into place. */
 int wr_sim_write(const struct wr_night *n, const char *night_path,
                  const char *labels_path, struct wr_err *err);
 
