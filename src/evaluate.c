@@ -220,9 +220,11 @@ static int fate_of(struct run *r, const char *sid, struct fate *f, struct wr_err
 	if (wr_store_prepare(&r->s, &st, "SELECT s.id, coalesce(p.code, ''), EXISTS (SELECT 1"
 	                     " FROM decisions d WHERE d.submission = s.id AND d.decision ="
 	                     " 'approved'), EXISTS (SELECT 1 FROM submissions n JOIN flags fl"
-	                     " ON fl.submission = n.id WHERE n.precinct_id = s.precinct_id AND"
-	                     " n.revision > s.revision AND fl.rule = 'conflicting_revision'"
-	                     " AND fl.severity IN ('warn', 'hard')) FROM submissions s"
+	                     " ON fl.submission = n.id WHERE n.supersedes = s.id"
+	                     " AND fl.rule = 'conflicting_revision' AND fl.severity IN ('warn',"
+	                     " 'hard') AND NOT EXISTS (SELECT 1 FROM decisions d WHERE"
+	                     " d.submission = s.id AND d.decision = 'approved'"
+	                     " AND d.at < n.received_at)) FROM submissions s"
 	                     " LEFT JOIN precincts p ON p.id = s.precinct_id"
 	                     " WHERE s.submission_id = ?1", err))
 		return WR_ESTORE;
@@ -246,11 +248,11 @@ int wr_eval_consistent(enum wr_sim_kind k)
 	       k == WR_SIM_MISSING_DIGIT || k == WR_SIM_CANDIDATES_SWAPPED;
 }
 
-/* A planted record is also caught when a later tally of its precinct was
- * flagged as conflicting with it: a validator then has both in front of
- * them (the detail view shows the revisions), as when a wrong-precinct
- * tally is followed by the precinct's own. A clean record only counts its
- * own flags. */
+/* A planted record is also caught when the tally that revised it was
+ * flagged as conflicting with it before it was approved: a validator then
+ * has both in front of them (the detail view shows the revisions), as when
+ * a wrong-precinct tally is followed by the precinct's own. Approved first,
+ * it got through. A clean record only counts its own flags. */
 static int caught(const struct wr_sim_record *rec, enum wr_outcome o, const struct fate *f)
 {
 	if (rec->kind == WR_SIM_DUPLICATE)

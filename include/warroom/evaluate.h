@@ -18,9 +18,9 @@
  *  - every other kind: its stored submission carries a warn or hard flag.
  * A clean record is flagged when its submission carries a warn or hard
  * flag; the clean flag rate is flagged / clean records.
- *  - every kind but duplicate and old_precinct_name is also caught when a
- *    later tally of its precinct was flagged conflicting_revision: a
- *    validator then has both numbers in front of them.
+ *  - every kind but duplicate and old_precinct_name is also caught when the
+ *    tally that revised it was flagged conflicting_revision before it was
+ *    approved: a validator then has both numbers in front of them.
  * "Distinct": for the kinds that leave a tally consistent (digit slips,
  * swapped candidates; simulate.h), those the simulator's own model calls
  * unusual: clean_odds below WR_EVAL_DISTINCT, so fewer than 1 in 100 of the
