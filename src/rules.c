@@ -314,12 +314,14 @@ static double betabin_tail(int64_t k, int64_t n, double q, double conc)
  * while the county has too few. */
 static const char *const POOLS[] = {
 	"the county's approved votes", "the state's approved votes",
-	"the state's tallies so far (none approved yet)",
+	"the state's tallies so far (too few approved yet)",
 };
 
 static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
 {
 	double conc = c->pooled_statewide ? p[2] : p[1], worst_p = 1;
+	/* Out of what was counted: a total below the votes' sum is sum_mismatch's. */
+	int64_t n = sum(c->votes, c->ncand) > c->total ? sum(c->votes, c->ncand) : c->total;
 	size_t worst = 0;
 
 	if (c->pooled_votes < p[3] || c->total <= 0 || c->pooled_statewide < 0 ||
@@ -328,7 +330,7 @@ static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag
 	for (size_t i = 0; i < c->ncand; i++) {
 		/* A share nobody has shown yet is unlikely, not impossible. */
 		double q = fmin(fmax(c->pooled_share[i], 0.002), 0.998);
-		double tail = betabin_tail(c->votes[i], c->total, q, conc);
+		double tail = betabin_tail(c->votes[i], n, q, conc);
 
 		if (tail < worst_p) {
 			worst_p = tail;
@@ -339,9 +341,9 @@ static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag
 		return 0;
 	return fire(f, 1 / worst_p, p[0], "%s has %lld of %lld here (%.0f%%); %s give "
 	            "%.0f%%, about %.0f; a room this size shows that about 1 time in %.0f",
-	            c->cand[worst], (long long)c->votes[worst], (long long)c->total,
-	            100.0 * (double)c->votes[worst] / (double)c->total, POOLS[c->pooled_statewide],
-	            100 * c->pooled_share[worst], (double)c->total * c->pooled_share[worst],
+	            c->cand[worst], (long long)c->votes[worst], (long long)n,
+	            100.0 * (double)c->votes[worst] / (double)n, POOLS[c->pooled_statewide],
+	            100 * c->pooled_share[worst], (double)n * c->pooled_share[worst],
 	            1 / worst_p);
 }
 

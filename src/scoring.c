@@ -97,8 +97,11 @@ static const char *const sql[Q_COUNT] = {
 	                        " DO UPDATE SET approved_votes = approved_votes + ?1,"
 	                        " approved_base = approved_base + ?2",
 	[Q_STATE_TURNOUT] = "SELECT approved_votes, approved_base FROM state_turnout",
+	/* A tally with a hard flag (absurd, over registered, not adding up)
+	 * stays out: one 99,999-vote typo would skew every room after it. */
 	[Q_SENT_ADD] = "INSERT INTO county_votes SELECT '+', candidate, votes FROM votes"
-	               " WHERE submission = ?1 ON CONFLICT DO UPDATE"
+	               " WHERE submission = ?1 AND NOT EXISTS (SELECT 1 FROM flags"
+	               " WHERE submission = ?1 AND severity = 'hard') ON CONFLICT DO UPDATE"
 	               " SET votes = votes + excluded.votes",
 	/* Scopes: the county's approved votes, the state's ('*'), and every
 	 * tally the state has sent since the opening ('+'). */
@@ -471,7 +474,8 @@ static double param(const struct wr_scorer *sc, const char *rule, const char *na
 
 /* The county's approved votes per candidate; the state's while the county
  * has fewer than the pooled rule's minimum; and in the night's first
- * minutes, before anything is approved, every tally sent so far, so the
+ * minutes, while the state has too few approved, every tally sent so far
+ * (hard-flagged ones left out), so the
  * first rooms are not judged against nothing. */
 static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                        struct wr_err *err)

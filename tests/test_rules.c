@@ -909,6 +909,14 @@ static void test_pooled_share(void **state)
 	c.pooled_share[1] = 0.01;
 	assert_non_null(strstr(run(&c, "pooled_share")->message, " of 12 here"));
 
+	/* Votes above the total (sum_mismatch's to flag): 7 of 12 counted is
+	 * ordinary, not 7 of a total of 6. */
+	c.votes[0] = 7;
+	c.votes[1] = 5;
+	c.pooled_share[0] = c.pooled_share[1] = 0.5;
+	c.total = 6;
+	assert_null(run(&c, "pooled_share"));
+
 	/* A big room far out stays finite. */
 	c.pooled_share[0] = c.pooled_share[1] = 0.5;
 	c.total = 3000;

@@ -843,6 +843,20 @@ static const char *message_of(struct fx *f, const char *sid, const char *rule)
 	return out;
 }
 
+/* The votes of every tally sent so far, the pool of the night's first
+ * minutes. */
+static long sent_votes(struct fx *f)
+{
+	sqlite3_stmt *st = prep(f, "SELECT sum(votes) FROM county_votes WHERE county_fips = '+'");
+	long n;
+
+	flush(f);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	n = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	return n;
+}
+
 /* Before anything is approved, a room is judged against every tally sent
  * since the opening (test data excluded); once the state has approved
  * votes, against those; a county with too few approved takes the state's
@@ -863,16 +877,14 @@ static void test_first_tallies_have_context(void **state)
 	put(f, (struct tl){ .sid = "odd", .pct = "19101-001", .v = { 10, 85, 5 } });
 	assert_string_equal(state_of(f, "odd"), "flagged");
 	assert_non_null(strstr(message_of(f, "odd", "pooled_share"),
-	                       "the state's tallies so far (none approved yet)"));
+	                       "the state's tallies so far (too few approved yet)"));
 	assert_int_equal(nflags(f, "odd", "turnout_county"), 0);  /* no ratio yet */
-	{
-		sqlite3_stmt *st = prep(f, "SELECT sum(votes) FROM county_votes"
-		                           " WHERE county_fips = '+'");
-
-		assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-		assert_int_equal(sqlite3_column_int(st, 0), 500);  /* not the test's 100 */
-		sqlite3_finalize(st);
-	}
+	assert_int_equal(sent_votes(f), 500);  /* not the test's 100 */
+	/* Nor an absurd one: a hard flag keeps it out of what others are
+	 * judged against. */
+	put(f, (struct tl){ .sid = "typo", .pct = "19103-011", .v = { 60, 99999, 10 } });
+	assert_string_equal(state_of(f, "typo"), "flagged");
+	assert_int_equal(sent_votes(f), 500);
 
 	/* 19103's four approved: 400 votes where 2016 had 400. */
 	for (int i = 3; i <= 6; i++) {

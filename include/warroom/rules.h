@@ -47,7 +47,7 @@ struct wr_rule_ctx {
 	int64_t pooled_votes;                     /* the county, else statewide */
 	int pooled_statewide;   /* 0: the county's approved; 1: the state's, as the
 	                         * county had too few; 2: every tally the state
-	                         * sent so far, as nothing was approved yet */
+	                         * sent so far, as the state had too few approved */
 	int county_approved;                      /* precincts approved so far */
 	/* Approved votes of precincts with a 2016 caucus, and their 2016 votes:
 	 * the county's, or the state's while the county's 2016 votes are under
