@@ -412,7 +412,13 @@ static void median_mad(const long *h, long n, double *median, double *mad)
 	*mad = median_bin(dist, n) / 100.0;
 }
 
-static double param(const struct wr_scorer *sc, const char *rule, const char *name);
+static double param(const struct wr_scorer *sc, const char *rule, const char *name)
+{
+	const struct wr_rule *r = wr_rule_find(rule);
+	size_t n;
+
+	return sc->t.value[r - wr_rules_table(&n)][wr_rule_param(r, name)];
+}
 
 /* The state's turnout ratio stands in while the county's is too thin. */
 static int load_state_turnout(struct wr_scorer *sc, struct wr_rule_ctx *c,
@@ -462,14 +468,6 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	for (size_t i = 0; i < c->ncand; i++)
 		median_mad(h[i], c->county_approved, &c->county_median[i], &c->county_mad[i]);
 	return rc < 0 ? rc : WR_OK;
-}
-
-static double param(const struct wr_scorer *sc, const char *rule, const char *name)
-{
-	const struct wr_rule *r = wr_rule_find(rule);
-	size_t n;
-
-	return sc->t.value[r - wr_rules_table(&n)][wr_rule_param(r, name)];
 }
 
 /* The county's approved votes per candidate; the state's while the county
@@ -712,28 +710,22 @@ static int move_bins(struct wr_scorer *sc, int q, const char *county,
 	return WR_OK;
 }
 
-/* Adds sign x the votes to one scope of the pooled votes. */
-static int pool_scope(struct wr_scorer *sc, const char *scope, const int64_t *votes,
-                      int sign, struct wr_err *err)
-{
-	sqlite3_stmt *st = sc->st[Q_POOL_ADD];
-
-	for (size_t i = 0; i < sc->contest.ncand; i++) {
-		sqlite3_bind_text(st, 1, scope, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, sign * votes[i]);
-		if (exec_done(sc, st, err))
-			return WR_ESTORE;
-	}
-	return WR_OK;
-}
-
 /* Adds sign x the votes to the county's and the state's approved votes. */
 static int pool(struct wr_scorer *sc, const char *county, const int64_t *votes, int sign,
                 struct wr_err *err)
 {
-	return pool_scope(sc, county, votes, sign, err) || pool_scope(sc, "*", votes, sign, err)
-	       ? WR_ESTORE : WR_OK;
+	sqlite3_stmt *st = sc->st[Q_POOL_ADD];
+	const char *scopes[] = { county, "*" };
+
+	for (size_t k = 0; k < 2; k++)
+		for (size_t i = 0; i < sc->contest.ncand; i++) {
+			sqlite3_bind_text(st, 1, scopes[k], -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, sc->contest.cand[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(st, 3, sign * votes[i]);
+			if (exec_done(sc, st, err))
+				return WR_ESTORE;
+		}
+	return WR_OK;
 }
 
 /* Adds sign x a tally to its county's approved turnout, when its precinct
