@@ -19,6 +19,7 @@
  * (wr_submission, wr_resolution): a longer one would load, then never match. */
 #define CODE_MAX 32
 #define FIPS_MAX 7
+#define REPORTER_MAX 128   /* as wr_submission's reporter */
 #define KEY_MAX (CODE_MAX + WR_NORM_MAX + WR_ID_MAX + 32)
 
 /* A key an earlier row of this load claimed (temp.fixture_keys). */
@@ -451,6 +452,26 @@ static int baseline_row(struct loader *l)
 	return bind_int(l, 4, 3, 0, 10000000, 0) ? WR_EINVAL : step(l);
 }
 
+/* A reporter may be listed for several precincts (a super site's reporter
+ * for each of its room's), but for a precinct only once. */
+static int roster_row(struct loader *l)
+{
+	char key[KEY_MAX];
+	struct seen p;
+	int rc;
+
+	if (need(l, 0) || need(l, 1) || fits(l, 0, REPORTER_MAX) ||
+	    known(l, 1, "precincts.csv", "no such precinct code in precincts.csv", NULL))
+		return WR_EINVAL;
+	rc = claim(l, l->file, join(key, f(l, 0), f(l, 1)), "", "", &p);
+	if (rc)
+		return rc < 0 ? rc : badf(l, 1, "reporter %s is already listed for precinct %s "
+		                          "on line %ld", f(l, 0), f(l, 1), p.line);
+	bind(l, 1, 0);
+	bind(l, 2, 1);
+	return step(l);
+}
+
 static const struct table {
 	const char *file;
 	const char *cols[MAX_COLS];
@@ -487,6 +508,9 @@ static const struct table {
 	  "INSERT INTO baselines VALUES ((SELECT id FROM precincts WHERE code = ?1), ?2, ?3,"
 	  " ?4) ON CONFLICT (precinct_id, year, candidate) DO UPDATE SET votes = ?4",
 	  baseline_row, 1, NULL, NULL, NULL, NULL },
+	{ "reporters.csv", { "reporter", "precinct" },
+	  "INSERT INTO roster VALUES (?1, (SELECT id FROM precincts WHERE code = ?2))",
+	  roster_row, 1, NULL, NULL, NULL, NULL },
 };
 
 static int open_table(struct loader *l, const struct table *t, const char *path)
@@ -566,6 +590,7 @@ static const char setup_sql[] =
 	"CREATE TEMP TABLE fixture_keys (file TEXT, key TEXT, line INTEGER, a TEXT,"
 	" b TEXT, PRIMARY KEY (file, key));"
 	"DELETE FROM precinct_aliases WHERE origin = 'fixture';"
+	"DELETE FROM roster;"
 	"UPDATE counties SET norm_name = char(1) || fips, short_name = char(1) || fips;"
 	"UPDATE precincts SET norm_name = char(1) || id;";
 
@@ -591,7 +616,7 @@ static int load_tables(struct wr_store *s, const char *dir, struct wr_fixture_co
                        struct wr_err *err)
 {
 	long *counts[] = { &n->counties, &n->sites, &n->precincts, &n->aliases,
-	                   &n->baselines };
+	                   &n->baselines, &n->reporters };
 	struct lookups q = { 0 };
 	int rc = exec(s, setup_sql, err);
 

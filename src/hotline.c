@@ -469,6 +469,40 @@ static int precinct_known(struct wr_store *s, const char *code, struct wr_err *e
 	return rc < 0 ? WR_ESTORE : WR_OK;
 }
 
+/* Of the roster's precincts for the reporter: how many, whether this one,
+ * and the first by code with its name. */
+static const char roster_sql[] =
+	"SELECT count(*), coalesce(max(p.code = ?2), 0), min(p.code || ' ' || p.name),"
+	" EXISTS (SELECT 1 FROM precincts WHERE code = ?2)"
+	" FROM roster r JOIN precincts p ON p.id = r.precinct_id WHERE r.reporter = ?1";
+
+int wr_hotline_roster(struct wr_store *s, const char *reporter, const char *precinct,
+                      char *out, size_t n, struct wr_err *err)
+{
+	sqlite3_stmt *st;
+	int rc, listed = 0, here = 0, w = wr_utf8_prefix(reporter, 60);
+	char first[200] = "";
+
+	out[0] = '\0';
+	if (wr_store_prepare(s, &st, roster_sql, err) != WR_OK)
+		return WR_ESTORE;
+	sqlite3_bind_text(st, 1, reporter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, precinct, -1, SQLITE_STATIC);
+	if ((rc = step_one(s, st, "reading the roster", err)) == 1) {
+		listed = sqlite3_column_int(st, 0);
+		here = sqlite3_column_int(st, 1) || !sqlite3_column_int(st, 3);
+		wr_store_text(st, 2, first, sizeof first);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return WR_ESTORE;
+	if (listed > 0 && !here)
+		snprintf(out, n, "%.*s%s is on the roster for %s%s, not this precinct: ask which "
+		         "precinct they report", w, reporter, reporter[w] ? "..." : "", first,
+		         listed > 1 ? " and others" : "");
+	return WR_OK;
+}
+
 /* A retry of a first keying that went through finds its call: the same
  * record is the same call; other numbers under the same id are refused.
  * 1 when found (out->call set), 0 when new. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "warroom/rules.h"
+#include "warroom/utf8.h"
 
 /* --- helpers the rules share ------------------------------------------ */
 
@@ -137,6 +138,26 @@ static int r_outside_site(const struct wr_rule_ctx *c, const double *p, struct w
 	return fire(f, n, p[0], "the %s has tallied for precincts in %d caucus sites; a "
 	            "reporter works in one room", c->device_sites >= c->reporter_sites
 	            ? "device" : "reporter", n);
+}
+
+/* The roster names the caller, so a real room's tally keyed under another
+ * precinct shows here although its numbers look like any honest room's.
+ * A reporter the roster leaves out is not judged: a chair replaced on the
+ * night would flag every room she reports. */
+static int r_roster(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	const char *who = c->reporter ? c->reporter : "";
+	int n = wr_utf8_prefix(who, 60);
+
+	(void)p;
+	if (c->roster_listed <= 0 || c->roster_here)
+		return 0;
+	if (c->roster_listed == 1)
+		return fire(f, 0, 1, "reporter %.*s%s is on the roster for precinct %s, not this "
+		            "one", n, who, who[n] ? "..." : "", c->roster_first);
+	return fire(f, 0, 1, "reporter %.*s%s is on the roster for %d precincts from %s on, "
+	            "not this one", n, who, who[n] ? "..." : "", c->roster_listed,
+	            c->roster_first);
 }
 
 static int r_super_site(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
@@ -433,6 +454,8 @@ static const struct wr_rule table[] = {
 	  { { 0 } }, r_sources, WR_SEV_NONE },
 	{ "outside_site", WR_SEV_WARN, "a reporter or device tallying in several rooms",
 	  { { "sites", 1, 1, 100, "caucus sites allowed" } }, r_outside_site, WR_SEV_NONE },
+	{ "roster", WR_SEV_WARN, "a reporter tallying a precinct the roster gives to others",
+	  { { 0 } }, r_roster, WR_SEV_NONE },
 	{ "super_site", WR_SEV_WARN, "a room of four or more precincts out of line as a "
 	  "whole", { { "ratio", 2.5, 1.1, 50, "times the room's 2016 caucus" },
 	             { "change", 100, 0, 100000, "votes of change at least" } },

@@ -15,7 +15,8 @@ enum {
 	Q_SUB, Q_VOTES, Q_BASE, Q_LEADER16, Q_OTHER, Q_SITES_REP, Q_SITES_DEV, Q_SITE,
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
-	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_STATE_TURNOUT_ADD, Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY,
+	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_STATE_TURNOUT_ADD,
+	Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY, Q_ROSTER,
 	Q_COUNT
 };
 
@@ -107,6 +108,9 @@ static const char *const sql[Q_COUNT] = {
 	 * tally the state has sent since the opening ('+'). */
 	[Q_POOLED] = "SELECT CASE county_fips WHEN '*' THEN 1 WHEN '+' THEN 2 ELSE 0 END,"
 	             " candidate, votes FROM county_votes WHERE county_fips IN (?1, '*', '+')",
+	[Q_ROSTER] = "SELECT count(*), coalesce(max(r.precinct_id = ?2), 0), min(p.code)"
+	             " FROM roster r JOIN precincts p ON p.id = r.precinct_id"
+	             " WHERE r.reporter = ?1",
 	[Q_POOL_ADD] = "INSERT INTO county_votes VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
 	               " SET votes = votes + ?3",
 };
@@ -344,6 +348,26 @@ static int load_people(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	return WR_OK;
 }
 
+/* Every source: on the hotline the reporter is the caller, whom the keyer
+ * names, so a tally keyed under the wrong precinct still names its chair. */
+static int load_roster(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
+                       struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_ROSTER];
+	int rc;
+
+	c->reporter = t->reporter;
+	sqlite3_bind_text(st, 1, t->reporter, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, t->precinct);
+	if ((rc = step(sc, st, err)) == 1) {
+		c->roster_listed = sqlite3_column_int(st, 0);
+		c->roster_here = sqlite3_column_int(st, 1);
+		snprintf(c->roster_first, sizeof c->roster_first, "%s", text(st, 2));
+	}
+	done(st);
+	return rc < 0 ? rc : WR_OK;
+}
+
 static int load_site(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                      struct wr_err *err)
 {
@@ -516,7 +540,8 @@ static int load_context(struct wr_scorer *sc, int64_t id, struct tally *t,
 	c->opens_at = sc->contest.opens_at;
 	if (load_tally(sc, id, t, c, err) || load_votes(sc, id, c->votes, err) ||
 	    load_baselines(sc, t, c, err) || load_other(sc, t, c, err) ||
-	    load_people(sc, t, c, err) || load_site(sc, t, c, err) ||
+	    load_people(sc, t, c, err) || load_roster(sc, t, c, err) ||
+	    load_site(sc, t, c, err) ||
 	    load_windows(sc, t, c, err) || load_county(sc, t, c, err) ||
 	    load_pooled(sc, t, c, err))
 		return WR_ESTORE;

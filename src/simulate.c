@@ -29,7 +29,7 @@
 #define ALPHA_PRECINCT 150.0        /* ... and around the county */
 #define HOTLINE_SHARE 0.25
 #define BY_NAME_SHARE 0.10          /* of hotline calls */
-#define HOTLINE_DESKS 8
+#define HOTLINE_DESKS 8             /* drawn, no longer shown (see hotline_call) */
 #define SUPER_SITE 4                /* precincts in a room that make a super site */
 #define BURST_MIN 5
 
@@ -522,12 +522,29 @@ static unsigned device_no(unsigned i, uint64_t seed)
 	return (unsigned)x;
 }
 
-static void hotline_desk(struct wr_rng *r, struct tally *t)
+/* An empty site is no room: its precincts do not share a reporter. */
+static int super_site(const struct world *w, int i)
+{
+	return w->p[i].site[0] && w->site_n[w->p[i].site_idx] >= SUPER_SITE;
+}
+
+/* Precinct i's reporter on the party's roster (fixtures/.../reporters.csv):
+ * a super site's one reporter, else the precinct's own chair. */
+static void chair(const struct world *w, int i, char *out, size_t n)
+{
+	snprintf(out, n, "rep-%s", super_site(w, i) ? w->p[i].site : w->p[i].code);
+}
+
+/* A call is logged under its caller, the chair of the room whose tally it
+ * is (t->pct), not of the precinct keyed: that is what lets the roster
+ * catch a wrong precinct. The desk is still drawn so every other number of
+ * a seed's night stays as it was. */
+static void hotline_call(const struct world *w, struct wr_rng *r, struct tally *t)
 {
 	t->hotline = 1;
 	t->device[0] = '\0';
-	snprintf(t->reporter, sizeof t->reporter, "hotline-%d",
-	         1 + (int)wr_rng_below(r, HOTLINE_DESKS));
+	(void)wr_rng_below(r, HOTLINE_DESKS);
+	chair(w, t->pct, t->reporter, sizeof t->reporter);
 }
 
 /* Callers say a name their own way: lower case, "Twp", a doubled space. */
@@ -559,18 +576,13 @@ static int64_t report_time(struct sim *s, const struct pct *p, int hotline)
 	return s->w.opens_at + llround(60 * (m > 235 ? 235 : m));
 }
 
-static int super_site(const struct world *w, int i)
-{
-	return w->p[i].site[0] && w->site_n[w->p[i].site_idx] >= SUPER_SITE;
-}
-
 static void app_reporter(struct sim *s, struct tally *t, uint64_t seed)
 {
 	const struct pct *p = &s->w.p[t->pct];
 	int site = super_site(&s->w, t->pct);
 	unsigned who = site ? (unsigned)(s->w.np + (size_t)p->site_idx) : (unsigned)t->pct;
 
-	snprintf(t->reporter, sizeof t->reporter, "rep-%s", site ? p->site : p->code);
+	chair(&s->w, t->pct, t->reporter, sizeof t->reporter);
 	snprintf(t->device, sizeof t->device, "dev-%06x", device_no(who, seed));
 }
 
@@ -586,7 +598,7 @@ static void clean_tally(struct sim *s, int i, double p_hotline, uint64_t seed)
 	t.total = draw_votes(&s->model, &s->w, i, SIGMA_PRECINCT, t.votes);
 	t.true_total = (long)t.total;
 	if (!super_site(&s->w, i) && wr_rng_uniform(&s->model) < p_hotline)
-		hotline_desk(&s->model, &t);
+		hotline_call(&s->w, &s->model, &t);
 	else
 		app_reporter(s, &t, seed);
 	if (t.hotline && wr_rng_uniform(&s->model) < BY_NAME_SHARE) {
@@ -860,7 +872,7 @@ static int plant_old_name(struct sim *s, int p)
 
 	if (!s->w.p[p].old_name[0])
 		return 0;
-	hotline_desk(&s->plant, t);
+	hotline_call(&s->w, &s->plant, t);
 	t->by_name = 1;
 	snprintf(t->name, sizeof t->name, "%s", s->w.p[p].old_name);
 	json_escape(esc, sizeof esc, t->name);
@@ -976,7 +988,10 @@ static int plant_burst(struct sim *s, int p)
 	return n >= BURST_MIN;
 }
 
-/* Keyed by the hotline under another precinct of the county. */
+/* The precinct's own chair phones in its real tally and the staff key it
+ * under another precinct of the county: the numbers look honest, but the
+ * caller is on the roster for the keyed precinct only if both share a
+ * super site. */
 static int plant_wrong_precinct(struct sim *s, int p)
 {
 	int *near = wr_xmalloc(s->w.np * sizeof *near);
@@ -988,7 +1003,7 @@ static int plant_wrong_precinct(struct sim *s, int p)
 		s->used[t->keyed] = 1;
 		t->by_name = 0;
 		if (!t->hotline)
-			hotline_desk(&s->plant, t);
+			hotline_call(&s->w, &s->plant, t);
 		snprintf(t->detail, sizeof t->detail, ",\"keyed_precinct\":\"%s\"",
 		         s->w.p[t->keyed].code);
 	}

@@ -548,6 +548,36 @@ static void test_optional_files(void **state)
 	assert_int_equal(count(&f->t, "precinct_aliases"), 0);
 }
 
+/* The roster is the file: a reload replaces it whole, and a store loaded
+ * without one has none. */
+static void test_roster_replaced_whole(void **state)
+{
+	struct fx *f = *state;
+	struct wr_fixture_counts n;
+	struct wr_err err;
+
+	put(&f->c, "reporters.csv", "reporter,precinct\nrep-a,19141-001\nsite-1,19153-001\n"
+	    "site-1,19153-002\n");
+	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n.reporters, 3);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM roster r JOIN precincts p"
+	                        " ON p.id = r.precinct_id WHERE r.reporter = 'site-1'"
+	                        " AND p.code IN ('19153-001', '19153-002')"), 2);
+	put(&f->c, "reporters.csv", "reporter,precinct\nrep-b,19141-001\n");
+	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n.reporters, 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM roster WHERE reporter"
+	                        " = 'rep-b'"), 1);
+	assert_int_equal(count(&f->t, "roster"), 1);
+	drop(&f->c, "reporters.csv");
+	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
+		fail_msg("%s", err.msg);
+	assert_int_equal(n.reporters, 0);
+	assert_int_equal(count(&f->t, "roster"), 0);
+}
+
 /* The mini files, for tests that add or change a row. */
 #define PRECINCTS_HDR "code,county_fips,name,site,registered_rep\n"
 #define MINI_PRECINCTS PRECINCTS_HDR \
@@ -620,6 +650,19 @@ static const struct bad_file {
 	  "19141-001,02016,trump,999\n",
 	  "baselines.csv:5: column 3 (\"trump\"): precinct"
 	  " 19141-001, year 2016, candidate trump is already on line 3" },
+	{ "roster_unknown_precinct", "reporters.csv",
+	  "reporter,precinct\nrep-1,19141-001\nrep-9,19141-009\n",
+	  "reporters.csv:3: column 2 (\"19141-009\"): no such precinct code in precincts.csv" },
+	{ "roster_listed_twice", "reporters.csv",
+	  "reporter,precinct\nrep-1,19141-001\nrep-2,19141-001\nrep-1,19141-001\n",
+	  "reporters.csv:4: column 2 (\"19141-001\"): reporter rep-1 is already listed for "
+	  "precinct 19141-001 on line 2" },
+	{ "roster_no_reporter", "reporters.csv",
+	  "reporter,precinct\n,19141-001\n",
+	  "reporters.csv:2: column 1 (\"\"): must not be empty" },
+	{ "roster_missing_column", "reporters.csv",
+	  "reporter\nrep-1\n",
+	  "reporters.csv:1: missing column \"precinct\" (header has reporter)" },
 };
 
 static void test_bad_files(void **state)
@@ -939,6 +982,7 @@ int main(void)
 		LOADED(test_duplicate_code_refused),
 		EMPTY(test_broken_into_empty_store),
 		EMPTY(test_optional_files),
+		LOADED(test_roster_replaced_whole),
 		LOADED(test_precinct_names_read_the_same),
 		LOADED(test_county_names_read_the_same),
 		LOADED(test_bad_coordinates),

@@ -316,6 +316,37 @@ static struct wr_hotline_result save_ok(struct fx *f, const struct wr_user *u,
 	return r;
 }
 
+/* The read-back's roster check: silent for the caller's own precinct, a
+ * caller the roster leaves out, and an old code; otherwise it names the
+ * caller's precinct (the first by code when they have several). */
+static void test_roster_at_readback(void **state)
+{
+	struct fx *f = *state;
+	char why[WR_HOTLINE_ROSTER_MAX];
+	struct wr_err err;
+
+	exec_sql(f, "INSERT INTO roster SELECT 'chair-a', id FROM precincts WHERE code ="
+	            " '19153-005'; INSERT INTO roster SELECT 'site-b', id FROM precincts"
+	            " WHERE code IN ('19153-002', '19153-001')");
+	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-005", why, sizeof why,
+	                                   &err), WR_OK);
+	assert_string_equal(why, "");
+	assert_int_equal(wr_hotline_roster(&f->t.s, "stand-in", "19153-005", why, sizeof why,
+	                                   &err), WR_OK);
+	assert_string_equal(why, "");
+	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-501", why, sizeof why,
+	                                   &err), WR_OK);
+	assert_string_equal(why, "");
+	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-004", why, sizeof why,
+	                                   &err), WR_OK);
+	assert_string_equal(why, "chair-a is on the roster for 19153-005 Union Township, not "
+	                    "this precinct: ask which precinct they report");
+	assert_int_equal(wr_hotline_roster(&f->t.s, "site-b", "19153-005", why, sizeof why,
+	                                   &err), WR_OK);
+	assert_string_equal(why, "site-b is on the roster for 19153-001 Des Moines 3-2 and "
+	                    "others, not this precinct: ask which precinct they report");
+}
+
 static void test_save_as_hotline(void **state)
 {
 	struct fx *f = *state;
@@ -784,6 +815,7 @@ int main(void)
 		T(test_search_by_old_name_and_county),
 		T(test_search_iowa_is_fast),
 		T(test_check_names_the_field),
+		T(test_roster_at_readback),
 		T(test_save_as_hotline),
 		T(test_supervisor_who_keyed_cannot_approve),
 		T(test_validator_may_not_key),

@@ -124,8 +124,8 @@ static void expect(const struct wr_flag *f, enum wr_severity sev, double value,
 static const char *const tested[] = {
 	"sum_mismatch", "absurd_count", "over_registered", "registered_share",
 	"turnout_2016", "turnout_2020", "turnout_county", "leader_share", "county_outlier", "pooled_share",
-	"conflicting_revision", "source_disagreement", "outside_site", "super_site",
-	"pre_opening", "burst", "county_rate", "state_rate",
+	"conflicting_revision", "source_disagreement", "outside_site", "roster",
+	"super_site", "pre_opening", "burst", "county_rate", "state_rate",
 	"county_gate",  /* no check function: tested through wr_scorer_gate */
 };
 
@@ -471,6 +471,39 @@ static void test_outside_site(void **state)
 	assert_null(run_t(&t, &c, "outside_site"));
 	c.device_sites = 4;
 	assert_non_null(run_t(&t, &c, "outside_site"));
+}
+
+/* roster: only a reporter the roster lists, for other precincts only; the
+ * message names the first of them, and a long name is cut on a character. */
+static void test_roster(void **state)
+{
+	struct wr_rule_ctx c = ctx();
+	char name[200];
+
+	(void)state;
+	assert_null(run(&c, "roster"));              /* no reporter, no roster */
+	c.reporter = "rep-19153-042";
+	assert_null(run(&c, "roster"));              /* not on the roster */
+	c.roster_listed = 1;
+	c.roster_here = 1;
+	assert_null(run(&c, "roster"));
+	c.roster_here = 0;
+	snprintf(c.roster_first, sizeof c.roster_first, "19153-042");
+	expect(run(&c, "roster"), WR_SEV_WARN, 0, 1,
+	       "reporter rep-19153-042 is on the roster for precinct 19153-042, not this one");
+	c.roster_listed = 5;
+	expect(run(&c, "roster"), WR_SEV_WARN, 0, 1, "reporter rep-19153-042 is on the "
+	       "roster for 5 precincts from 19153-042 on, not this one");
+	c.roster_here = 1;
+	assert_null(run(&c, "roster"));
+	c.roster_here = 0;
+	/* 59 bytes of 'a', then a two-byte letter across the 60-byte cut */
+	memset(name, 'a', 59);
+	snprintf(name + 59, sizeof name - 59, "\xc3\xa9%s", "and-then-some-more");
+	c.reporter = name;
+	c.roster_listed = 1;
+	expect(run(&c, "roster"), WR_SEV_WARN, 0, 1, "reporter aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+	       "aaaaaaaaaaaaaaaaaaaaaaaa... is on the roster for precinct 19153-042, not this one");
 }
 
 /* super_site: only rooms of 4+ precincts. Votes above the room's
@@ -1457,6 +1490,7 @@ int main(void)
 		cmocka_unit_test(test_conflicting_revision),
 		cmocka_unit_test(test_source_disagreement),
 		cmocka_unit_test(test_outside_site),
+		cmocka_unit_test(test_roster),
 		cmocka_unit_test(test_super_site),
 		cmocka_unit_test(test_pre_opening),
 		cmocka_unit_test(test_turnout_2016),

@@ -483,6 +483,45 @@ static void test_outside_site(void **state)
 	assert_string_equal(state_of(f, "h2"), "clean");
 }
 
+/* The roster gives rep-19101-005 its precinct and site-1 the four of
+ * 19101-S001: a listed reporter tallying elsewhere is flagged from any
+ * source, a reporter the roster leaves out is not judged, and a re-score
+ * keeps the flag (the roster is no county context). */
+static void test_roster(void **state)
+{
+	struct fx *f = *state;
+	struct wr_err err;
+
+	assert_int_equal(sqlite3_exec(f->t.s.db, "INSERT INTO roster SELECT 'rep-19101-005',"
+	                              " id FROM precincts WHERE code = '19101-005';"
+	                              "INSERT INTO roster SELECT 'site-1', id FROM precincts"
+	                              " WHERE site_code = '19101-S001'", NULL, NULL, NULL),
+	                 SQLITE_OK);
+	put(f, (struct tl){ .sid = "own", .pct = "19101-005", .v = { 60, 30, 10 } });
+	assert_string_equal(state_of(f, "own"), "clean");
+	put(f, (struct tl){ .sid = "keyed", .source = "hotline", .pct = "19101-006",
+	                    .reporter = "rep-19101-005", .v = { 60, 30, 10 } });
+	assert_string_equal(state_of(f, "keyed"), "flagged");
+	expect_flag(f, "keyed", "roster", "warn", 0, 1, "reporter rep-19101-005 is on the "
+	            "roster for precinct 19101-005, not this one");
+	put(f, (struct tl){ .sid = "room", .pct = "19101-003", .reporter = "site-1",
+	                    .v = { 60, 30, 10 } });
+	assert_int_equal(nflags(f, "room", "roster"), 0);
+	put(f, (struct tl){ .sid = "away", .pct = "19101-007", .reporter = "site-1",
+	                    .v = { 60, 30, 10 } });
+	expect_flag(f, "away", "roster", "warn", 0, 1, "reporter site-1 is on the roster for "
+	            "4 precincts from 19101-001 on, not this one");
+	put(f, (struct tl){ .sid = "stranger", .source = "hotline", .pct = "19101-008",
+	                    .reporter = "op-1", .v = { 60, 30, 10 } });
+	assert_int_equal(nflags(f, "stranger", NULL), 0);
+	flush(f);
+	assert_int_equal(wr_store_begin(&f->t.s, &err), WR_OK);
+	assert_int_equal(wr_scorer_rescore(scorer(f), id_of(f, "keyed"), &err), WR_OK);
+	assert_int_equal(wr_store_commit(&f->t.s, &err), WR_OK);
+	assert_int_equal(nflags(f, "keyed", "roster"), 1);
+	assert_string_equal(state_of(f, "keyed"), "flagged");
+}
+
 /* In a room of 4 precincts, a device may send 4 tallies in 15 minutes;
  * the 5th is a burst. Windows are 15-minute aligned: 20:00-20:14 Central. */
 static void test_burst(void **state)
@@ -1270,8 +1309,9 @@ static void test_linear_iowa_night(void **state)
 	}
 	assert_int_equal(reads(&late_ing), reads(&early_ing));
 	same_cost("ingested tally", 9, &early_ing, &late_ing);
-	/* Ingesting adds the tally's ~7 votes to the state's sent votes. */
-	bounded("ingested last tally", 9, &late_ing_last, 1650);
+	/* Ingesting adds the tally's ~7 votes to the state's sent votes, and
+	 * looks its reporter up on the roster. */
+	bounded("ingested last tally", 9, &late_ing_last, 1700);
 	/* A fresh revision through intake, scoring and all. */
 	same_cost("fresh revision", 9, &early_rev, &late_rev);
 
@@ -1292,6 +1332,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_source_disagreement, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pre_opening, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outside_site, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_roster, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hotline_desk_is_not_a_burst, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_info_alone_stays_clean, setup, teardown),

@@ -1,7 +1,8 @@
 /* The night simulator: the same seed gives the same bytes and another seed
  * another night; one record per precinct plus the planted extras; every
- * label says what its record really holds; and the evaluation accounts for
- * every record. Runs on fixtures/iowa (tests run from the repository root). */
+ * label says what its record really holds; every reporter is on the roster
+ * for the tally it sends; and the evaluation accounts for every record.
+ * Runs on fixtures/iowa (tests run from the repository root). */
 #include "testutil.h"
 
 #include <jansson.h>
@@ -23,9 +24,31 @@ struct fx {
 	long reg[MAXP];
 	size_t nalias;
 	char old_name[512][129], alias_code[512][16];
+	size_t nroster;
+	char roster_rep[MAXP][24], roster_pct[MAXP][16];  /* reporters.csv */
 };
 
 static struct fx *fx;
+
+/* One row per precinct, in precincts.csv's order. */
+static void load_roster(void)
+{
+	struct wr_csv *c;
+	struct wr_err err;
+	size_t ix[2];
+
+	assert_int_equal(wr_csv_open(&c, IOWA "/reporters.csv", &err), WR_OK);
+	assert_int_equal(wr_csv_column(c, "reporter", &ix[0], &err), WR_OK);
+	assert_int_equal(wr_csv_column(c, "precinct", &ix[1], &err), WR_OK);
+	while (wr_csv_next(c, &err) == 1 && fx->nroster < MAXP) {
+		snprintf(fx->roster_rep[fx->nroster], 24, "%s", wr_csv_field(c, ix[0]));
+		snprintf(fx->roster_pct[fx->nroster++], 16, "%s", wr_csv_field(c, ix[1]));
+	}
+	wr_csv_close(c);
+	assert_int_equal(fx->nroster, fx->np);
+	for (size_t k = 0; k < fx->np; k++)
+		assert_string_equal(fx->roster_pct[k], fx->code[k]);
+}
 
 static int load_fx(void **state)
 {
@@ -57,6 +80,7 @@ static int load_fx(void **state)
 		snprintf(fx->alias_code[fx->nalias++], 16, "%s", wr_csv_field(c, ix[5]));
 	}
 	wr_csv_close(c);
+	load_roster();
 	return 0;
 }
 
@@ -413,6 +437,126 @@ static void test_labels_match(void **state)
 	wr_night_free(n);
 }
 
+/* --- the roster ------------------------------------------------------- */
+
+static int listed(const char *reporter, const char *precinct)
+{
+	for (size_t k = 0; k < fx->nroster; k++)
+		if (!strcmp(fx->roster_rep[k], reporter) && !strcmp(fx->roster_pct[k], precinct))
+			return 1;
+	return 0;
+}
+
+/* The precinct whose own tally the device sent: a burst's owner. */
+static int device_owner(const struct wr_night *n, json_t **r, const char *dev)
+{
+	for (size_t i = 0; i < n->n; i++) {
+		const char *d = json_string_value(json_object_get(r[i], "device"));
+
+		if (n->rec[i].kind == WR_SIM_CLEAN && d && !strcmp(d, dev))
+			return pindex(n->rec[i].precinct);
+	}
+	fail_msg("no own tally for device %s", dev);
+	return -1;
+}
+
+/* A burst is sent by the device's own chair, who is listed for the device's
+ * precinct and not for the one the burst names; every other record, the
+ * hotline's included, by a reporter listed for the precinct whose tally
+ * it is. */
+static void check_on_roster(const struct wr_night *n, json_t **r, size_t i)
+{
+	const char *who = sget(r[i], "reporter"), *pct = n->rec[i].precinct;
+	int own;
+
+	if (n->rec[i].kind != WR_SIM_DEVICE_BURST) {
+		if (!listed(who, pct))
+			fail_msg("%s: %s is not on the roster for %s", n->rec[i].submission_id,
+			         who, pct);
+		return;
+	}
+	own = device_owner(n, r, sget(r[i], "device"));
+	assert_true(listed(who, fx->code[own]));
+	assert_false(listed(who, pct));
+}
+
+static void roster_night(uint64_t seed, double rate)
+{
+	struct wr_night *n = night(seed, rate);
+	json_t **r = calloc(n->n, sizeof *r);
+	long hotline = 0, burst = 0;
+
+	for (size_t i = 0; i < n->n; i++)
+		r[i] = parse(n->rec[i].json);
+	for (size_t i = 0; i < n->n; i++) {
+		check_on_roster(n, r, i);
+		if (!strcmp(sget(r[i], "source"), "hotline")) {
+			assert_null(json_object_get(r[i], "device"));
+			hotline++;
+		}
+		burst += n->rec[i].kind == WR_SIM_DEVICE_BURST;
+	}
+	assert_true(hotline > 0.2 * (double)n->n && burst >= 5);
+	for (size_t i = 0; i < n->n; i++)
+		json_decref(r[i]);
+	free(r);
+	wr_night_free(n);
+}
+
+static void test_reporters_on_roster(void **state)
+{
+	(void)state;
+	roster_night(1, WR_SIM_ERROR_RATE);
+	roster_night(3, 0.2);
+}
+
+/* Wrong precincts whose caller is not listed for the precinct keyed, which
+ * is how the roster catches them; counts in same_room those keyed under
+ * another precinct of the caller's super site, whose one reporter is
+ * listed for both, so only the numbers can tell. */
+static long wrong_off_roster(uint64_t seed, double rate, long *same_room)
+{
+	struct wr_night *n = night(seed, rate);
+	long off = 0;
+
+	for (size_t i = 0; i < n->n; i++) {
+		json_t *rec, *lab;
+		const char *who, *keyed, *pct = n->rec[i].precinct;
+		char room[24];
+
+		if (n->rec[i].kind != WR_SIM_WRONG_PRECINCT)
+			continue;
+		rec = parse(n->rec[i].json), lab = parse(n->rec[i].label);
+		who = sget(rec, "reporter"), keyed = sget(lab, "keyed_precinct");
+		assert_string_equal(sget(rec, "precinct"), keyed);
+		assert_true(listed(who, pct));
+		if (listed(who, keyed)) {
+			snprintf(room, sizeof room, "rep-%s", fx->site[pindex(pct)]);
+			assert_string_equal(fx->site[pindex(keyed)], fx->site[pindex(pct)]);
+			assert_string_equal(who, room);
+			(*same_room)++;
+		} else {
+			off++;
+		}
+		json_decref(rec), json_decref(lab);
+	}
+	wr_night_free(n);
+	return off;
+}
+
+/* Seed 4 at 0.2 plants one in a super site's room. */
+static void test_wrong_precinct_off_roster(void **state)
+{
+	long same_room = 0, off = 0;
+
+	(void)state;
+	off += wrong_off_roster(1, WR_SIM_ERROR_RATE, &same_room);
+	off += wrong_off_roster(3, 0.2, &same_room);
+	off += wrong_off_roster(4, 0.2, &same_room);
+	assert_true(off >= 40);
+	assert_true(same_room * 20 < off);
+}
+
 /* Clean records add up, open after the caucus does, and come 75/25 from
  * the app and the hotline; super sites send through one device each. */
 static void test_clean_night(void **state)
@@ -698,6 +842,8 @@ int main(void)
 		cmocka_unit_test(test_deterministic),
 		cmocka_unit_test(test_counts),
 		cmocka_unit_test(test_labels_match),
+		cmocka_unit_test(test_reporters_on_roster),
+		cmocka_unit_test(test_wrong_precinct_off_roster),
 		cmocka_unit_test(test_clean_night),
 		cmocka_unit_test(test_clean_odds_members),
 		cmocka_unit_test(test_clean_odds_deterministic),

@@ -2002,6 +2002,26 @@ static void write_precincts(const struct world *w, const char *dir)
     out_close(&o);
 }
 
+/* The party's roster: each precinct's chair, or for a room of four or more
+ * precincts (a super site) the one reporter who sends them all, as warroom
+ * simulate names its reporters. */
+static void write_roster(const struct world *w, const char *dir)
+{
+    struct out o;
+    out_open(&o, dir, "reporters.csv");
+    fputs("reporter,precinct\n", o.f);
+    for (int q = 0; q < w->np; q++) {
+        const struct precinct *p = &w->p[q];
+        int fips = w->c[p->county].fips;
+        if (w->s[p->site].size >= 4)
+            fprintf(o.f, "rep-%05d-S%03d", fips, w->s[p->site].num);
+        else
+            fprintf(o.f, "rep-%05d-%03d", fips, p->num);
+        fprintf(o.f, ",%05d-%03d\n", fips, p->num);
+    }
+    out_close(&o);
+}
+
 static void write_aliases(const struct world *w, const char *dir)
 {
     struct out o;
@@ -2123,6 +2143,7 @@ static void generate(struct world *w, const char *out)
     write_counties(w, out);
     write_sites(w, out);
     write_precincts(w, out);
+    write_roster(w, out);
     write_aliases(w, out);
     write_baselines(w, out);
     write_contest(w, out);

@@ -83,6 +83,17 @@ void wr_hotline_entry_init(struct wr_hotline_entry *e);
 int wr_hotline_check(const struct wr_contest *c, const struct wr_hotline_entry *e,
                      struct wr_err *err);
 
+/* The roster against the call, for the read-back: when the caller's
+ * reporter id is on the roster for other precincts only, a sentence naming
+ * them ("rep-19153-042 is on the roster for 19153-042 Des Moines 42, not
+ * this precinct: ask which precinct they report"); "" when the roster
+ * lists them here, or does not list them (a stand-in chair is no error),
+ * or the precinct is an old code (intake resolves it). out has room for
+ * n bytes. */
+#define WR_HOTLINE_ROSTER_MAX 320
+int wr_hotline_roster(struct wr_store *s, const char *reporter, const char *precinct,
+                      char *out, size_t n, struct wr_err *err);
+
 /* Sum of the candidate votes typed so far (unset counts as 0). */
 int64_t wr_hotline_sum(const struct wr_contest *c, const struct wr_hotline_entry *e);
 

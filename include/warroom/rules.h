@@ -38,6 +38,10 @@ struct wr_rule_ctx {
 	char other_source[16];
 	int64_t other_votes[WR_MAX_CANDIDATES], other_total;
 	int reporter_sites, device_sites;  /* distinct sites they tallied for */
+	const char *reporter;              /* as the tally names them */
+	int roster_listed;                 /* precincts the roster gives them */
+	int roster_here;                   /* ... this one among them */
+	char roster_first[33];             /* the first of those, by code */
 	int site_precincts;                /* precincts in the tally's room */
 	int64_t site_votes, site_registered, site_base2016;  /* current tallies */
 	int64_t site_votes_based;          /* of the room's precincts with a 2016 */

@@ -37,8 +37,8 @@ static int run(int argc, char **argv)
 	}
 	if (dir)
 		printf("loaded %s: %ld candidates, %ld counties, %ld sites, %ld precincts, "
-		       "%ld aliases, %ld baseline rows\n", dir, n.candidates, n.counties,
-		       n.sites, n.precincts, n.aliases, n.baselines);
+		       "%ld aliases, %ld baseline rows, %ld roster rows\n", dir, n.candidates,
+		       n.counties, n.sites, n.precincts, n.aliases, n.baselines, n.reporters);
 	wr_store_close(&s);
 	return EXIT_OK;
 }

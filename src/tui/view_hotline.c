@@ -40,6 +40,7 @@ struct hotline {
 	struct tui_field f[WR_MAX_CANDIDATES + 2];
 	size_t nf, focus;
 	char check[448];          /* the live check's message, "" when complete */
+	char roster[WR_HOTLINE_ROSTER_MAX];  /* the caller on the roster elsewhere */
 };
 
 static const struct tui_col cb_cols[] = {
@@ -220,6 +221,8 @@ static void draw_readback(struct tui *t, struct hotline *h, int y, int rows)
 
 	tui_printf(t, y, 1, t->cols - 2, C_KEY, "Read back to the caller: %s", h->place);
 	tui_printf(t, y + 1, 1, t->cols - 2, C_KEY, "Reporter %s", h->e.reporter);
+	if (h->roster[0])
+		tui_printf(t, y + 2, 1, t->cols - 2, C_WARN, "! %s", h->roster);
 	for (size_t i = 0; i < n && (int)i < rows - 4; i++)
 		tui_put(t, y + 3 + (int)i, 4, t->cols - 6, lines[i], C_NORMAL, 0);
 	tui_put(t, y + 4 + (int)n, 2, t->cols - 4, "Caller confirms? Enter or y saves; e or Esc "
@@ -262,9 +265,26 @@ static int save(struct tui *t, struct hotline *h)
 	return TUI_RELOAD;
 }
 
+/* The roster is checked before the read-back, while the caller is still
+ * on the line: a tally keyed under the wrong precinct is a real room's
+ * numbers, and nothing else about it would look wrong. */
+static int to_readback(struct tui *t, struct hotline *h)
+{
+	struct wr_err err;
+
+	if (wr_hotline_roster(t->s, h->e.reporter, h->e.precinct, h->roster,
+	                      sizeof h->roster, &err) != WR_OK)
+		return tui_fail(t, &err);
+	h->step = READBACK;
+	if (h->roster[0])
+		tui_status(t, 1, "Check the precinct: %s.", h->roster);
+	else
+		tui_status(t, 0, "Read it back; save only when the caller confirms.");
+	return TUI_REDRAW;
+}
+
 static int form_input(struct tui *t, struct hotline *h, struct tui_in in)
 {
-	(void)t;
 	if (!in.is_key && in.ch == 27) {
 		h->step = h->second_call ? AWAITING : SEARCH;
 		h->second_call = 0;
@@ -288,9 +308,7 @@ static int form_input(struct tui *t, struct hotline *h, struct tui_in in)
 			tui_status(t, 1, "%s", h->check);
 			return TUI_REDRAW;
 		}
-		h->step = READBACK;
-		tui_status(t, 0, "Read it back; save only when the caller confirms.");
-		return TUI_REDRAW;
+		return to_readback(t, h);
 	}
 	if (tui_field_key(&h->f[h->focus], in))
 		sync_entry(h);

@@ -20,7 +20,8 @@
 #   - a hotline user signs in, Tabs through Hotline, Board and Publish, sees
 #     the rejected tally on the callback list and marks it called back, then
 #     keys a phoned-in tally: type-ahead search, the live sum check, a
-#     read-back, saved as an accepted hotline tally keyed by that user with
+#     read-back that warns of a caller the roster gives another precinct,
+#     a corrected read-back, saved as an accepted hotline tally keyed by that user with
 #     the numbers typed; q quits and restores the terminal;
 #   - a supervisor starts on the Board, Tabs through all five views,
 #     freezes publication with a reason and unfreezes it, opens the selected
@@ -478,7 +479,7 @@ hotline() {
 	check "$size: the form has a field for each candidate and the total" \
 		eval 'on_screen "^  Caller.s reporter id" && on_screen "^  Ryan Binkley" && on_screen "^  Total"'
 	check "$size: an empty form is not called complete" eval '! on_screen "Complete: Enter reads it back"'
-	typ rep-19097-014
+	typ rep-19097-013   # the chair next door: the roster says so at the read-back
 	keys Enter
 	for n in 31 12 9 4 0 1 0; do
 		typ "$n"
@@ -499,6 +500,17 @@ hotline() {
 	wait_for 'Candidates add up to 57\. Complete: Enter reads it back'
 	keys Enter
 	wait_for 'Read back to the caller'
+	check "$size: the read-back says the caller is another precinct's chair" \
+		eval 'on_screen "^ ! rep-19097-013 is on the roster for 19097-013 " &&
+		      on_screen "Check the precinct: rep-19097-013"'
+	keys e
+	wait_for 'Candidates add up to 57\. Complete: Enter reads it back'
+	keys Down BSpace
+	typ 4
+	keys Enter
+	wait_for 'Reporter rep-19097-014$'
+	check "$size: the caller's own precinct reads back without a roster warning" \
+		eval '! on_screen "is on the roster for"'
 	check "$size: the read-back names the precinct" \
 		on_screen "Read back to the caller: $HL Jackson Township, Jackson County"
 	check "$size: the read-back shows the reporter id whole" on_screen 'Reporter rep-19097-014$'
