@@ -10,7 +10,8 @@
 # tallies look like (the rest look honest; src/evaluate.h). The target,
 # >= 95%, is on those. The reference column is the best a rule knowing the
 # simulator's model could do at the rules' clean flag rate. Then the share
-# of clean records flagged; target <= 10%. The thresholds are fixtures/iowa/rules.json
+# of clean records flagged; target <= 10%. "On a second look": caught only
+# once approved, when the county's context came (the chair is called back). The thresholds are fixtures/iowa/rules.json
 # over src/rules.c. `warroom evaluate --fixtures fixtures/iowa` prints the
 # same figures with the rules that fired on each kind.
 set -eu
@@ -33,12 +34,15 @@ for kind in $(jq -r '.kinds | keys_unsorted[]' "$out"); do
 	c=$(jq ".kinds.$kind.caught" "$out")
 	d=$(jq ".kinds.$kind.distinct" "$out")
 	dc=$(jq ".kinds.$kind.distinct_caught" "$out")
+	sl=$(jq ".kinds.$kind.second_look" "$out")
 	best=$(jq -r ".kinds.$kind.best_recall // \"-\" | if . == \"-\" then . else (. * 1000 | round / 10 | tostring) + \"% best\" end" "$out")
-	row "rules: recall $kind" "$(share "$c" "$p"); distinct $(share "$dc" "$d")" "$best" "-" \
+	row "rules: recall $kind" "$(share "$c" "$p"); distinct $(share "$dc" "$d"); $sl on a second look" "$best" "-" \
 		">= 95% of distinct" "$(holds "$d > 0 && $dc >= 0.95 * $d")"
 done
 n=$(jq .clean.records "$out")
 f=$(jq .clean.flagged "$out")
-row "rules: clean records flagged" "$(share "$f" "$n")" "-" "-" "<= 10%" "$(holds "$f <= 0.10 * $n")"
+sl=$(jq .clean.second_look "$out")
+row "rules: clean records flagged" "$(share "$f" "$n"); $sl on a second look" "-" "-" "<= 10%" \
+	"$(holds "$f <= 0.10 * $n")"
 row "rules: evaluate wall s (seeds $seeds)" "$(awk -v ms="$ev_ms" 'BEGIN { printf "%.1f", ms / 1000 }')" \
 	"-" "-" "-" "-"

@@ -33,12 +33,17 @@ int wr_detail_flags(struct wr_store *s, json_t **out, struct wr_err *err)
 	*out = query_json(s,
 	        "SELECT coalesce(json_group_array(json_object('submission_id', submission_id,"
 	        " 'precinct', code, 'county', county_fips, 'rule', rule, 'severity', severity,"
-	        " 'message', message, 'value', value, 'threshold', threshold)), '[]') FROM"
+	        " 'message', message, 'value', value, 'threshold', threshold, 'second_look',"
+	        " json(CASE second_look WHEN 1 THEN 'true' ELSE 'false' END))), '[]') FROM"
 	        " (SELECT s.submission_id, p.code, p.county_fips, f.rule, f.severity,"
-	        "  f.message, f.value, f.threshold FROM flags f"
+	        "  f.message, f.value, f.threshold, f.second_look FROM flags f"
 	        "  JOIN submissions s ON s.id = f.submission"
 	        "  LEFT JOIN precincts p ON p.id = s.precinct_id"
 	        "  WHERE s.state IN ('received', 'flagged', 'clean')"
+	        /* an approved tally's second look stays open until its chair
+	         * has been called back */
+	        "  OR (f.second_look = 1 AND EXISTS (SELECT 1 FROM callbacks k WHERE"
+	        "   k.submission = s.id AND k.done_at IS NULL))"
 	        "  ORDER BY CASE f.severity WHEN 'hard' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END,"
 	        "  s.received_at, s.id)", NULL, err);
 	return *out ? WR_OK : WR_ESTORE;
@@ -78,7 +83,8 @@ int wr_detail_flags(struct wr_store *s, json_t **out, struct wr_err *err)
 	"    (SELECT county_fips FROM precincts WHERE id = t.precinct_id)" \
 	"    GROUP BY v.candidate))," \
 	"  'flags', (SELECT json_group_array(json_object('rule', rule, 'severity'," \
-	"    severity, 'message', message, 'value', value, 'threshold', threshold))" \
+	"    severity, 'message', message, 'value', value, 'threshold', threshold," \
+	"    'second_look', json(CASE second_look WHEN 1 THEN 'true' ELSE 'false' END)))" \
 	"    FROM flags WHERE submission = t.id)," \
 	"  'revisions', (SELECT json_group_array(json_object('submission_id'," \
 	"    r.submission_id, 'revision', r.revision, 'state', r.state, 'source'," \

@@ -178,6 +178,7 @@ struct fate {
 	int contested;  /* a later tally of its precinct was flagged as conflicting */
 	char code[33];
 	int nflags;
+	int first;      /* of them, raised before any approval */
 	int rules[WR_EVAL_RULES];
 };
 
@@ -194,14 +195,16 @@ static int read_flags(struct run *r, int64_t id, struct fate *f, struct wr_err *
 	sqlite3_stmt *st;
 	int rc;
 
-	if (wr_store_prepare(&r->s, &st, "SELECT DISTINCT rule FROM flags WHERE"
-	                     " submission = ?1 AND severity IN ('warn', 'hard')", err))
+	if (wr_store_prepare(&r->s, &st, "SELECT rule, min(second_look) FROM flags WHERE"
+	                     " submission = ?1 AND severity IN ('warn', 'hard')"
+	                     " GROUP BY rule", err))
 		return WR_ESTORE;
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		int k = rule_index((const char *)sqlite3_column_text(st, 0));
 
 		f->nflags++;
+		f->first += sqlite3_column_int(st, 1) == 0;
 		if (k >= 0)
 			f->rules[k] = 1;
 	}
@@ -273,6 +276,10 @@ static void count(struct wr_eval *out, const struct wr_sim_record *rec, enum wr_
 	k->caught += hit;
 	k->distinct += distinct;
 	k->distinct_caught += distinct && hit;
+	/* Only the flags a second look added: a resend or an old name is
+	 * caught by its outcome, whatever flags its tally has. */
+	k->second += hit && f->nflags > 0 && f->first == 0 && !f->contested &&
+	             rec->kind != WR_SIM_DUPLICATE && rec->kind != WR_SIM_OLD_PRECINCT_NAME;
 	/* A resend or an old name carries true numbers: nothing gets through. */
 	k->approved += rec->kind != WR_SIM_DUPLICATE &&
 	               rec->kind != WR_SIM_OLD_PRECINCT_NAME && f->approved;
@@ -365,6 +372,7 @@ static void add_kind(struct wr_eval_kind *a, const struct wr_eval_kind *b)
 	a->distinct_caught += b->distinct_caught;
 	a->best += b->best;
 	a->approved += b->approved;
+	a->second += b->second;
 	for (int i = 0; i < WR_EVAL_RULES; i++)
 		a->by_rule[i] += b->by_rule[i];
 }

@@ -452,6 +452,23 @@ static int baseline_row(struct loader *l)
 	return bind_int(l, 4, 3, 0, 10000000, 0) ? WR_EINVAL : step(l);
 }
 
+/* A reporter id as a tally or a keyer gives it: one that an id could
+ * never equal (spaces at an end, an invisible control) would quietly turn
+ * the check off for that chair. */
+static int typed(struct loader *l, int i)
+{
+	const char *v = f(l, i);
+	size_t n = strlen(v), off;
+	uint32_t cp;
+
+	if (v[0] == ' ' || v[n - 1] == ' ')
+		return bad(l, i, "has a space at an end; no tally's reporter would match it");
+	if (wr_utf8_find_control(v, n, &off, &cp))
+		return badf(l, i, "has the invisible character U+%04X at byte %zu; no tally's "
+		            "reporter would match it", (unsigned)cp, off);
+	return WR_OK;
+}
+
 /* A reporter may be listed for several precincts (a super site's reporter
  * for each of its room's), but for a precinct only once. */
 static int roster_row(struct loader *l)
@@ -460,7 +477,7 @@ static int roster_row(struct loader *l)
 	struct seen p;
 	int rc;
 
-	if (need(l, 0) || need(l, 1) || fits(l, 0, REPORTER_MAX) ||
+	if (need(l, 0) || need(l, 1) || fits(l, 0, REPORTER_MAX) || typed(l, 0) ||
 	    known(l, 1, "precincts.csv", "no such precinct code in precincts.csv", NULL))
 		return WR_EINVAL;
 	rc = claim(l, l->file, join(key, f(l, 0), f(l, 1)), "", "", &p);

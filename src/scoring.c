@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "warroom/alloc.h"
+#include "warroom/audit.h"
 #include "warroom/contest.h"
 #include "warroom/scoring.h"
 #include "warroom/timefmt.h"
@@ -16,14 +17,16 @@ enum {
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
 	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_STATE_TURNOUT_ADD,
-	Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY, Q_ROSTER,
+	Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY, Q_ROSTER, Q_FLAG_HAS, Q_CALLBACK_ADD,
 	Q_COUNT
 };
 
 static const char *const sql[Q_COUNT] = {
 	[Q_SUB] = "SELECT s.precinct_id, p.county_fips, p.registered_rep, p.site_code,"
 	          " s.total, s.reported_at_s, s.source, s.reporter, coalesce(s.device, ''),"
-	          " coalesce(s.supersedes, 0) FROM submissions s JOIN precincts p"
+	          " coalesce(s.supersedes, 0), s.state = 'approved', s.submission_id"
+	          " FROM submissions s"
+	          " JOIN precincts p"
 	          " ON p.id = s.precinct_id WHERE s.id = ?1",
 	[Q_VOTES] = "SELECT candidate, votes FROM votes WHERE submission = ?1",
 	[Q_BASE] = "SELECT year, sum(votes) FROM baselines WHERE precinct_id = ?1"
@@ -70,13 +73,21 @@ static const char *const sql[Q_COUNT] = {
 	[Q_APPROVED_ADD] = "INSERT INTO county_stats (county_fips, approved) VALUES (?1, ?2)"
 	                   " ON CONFLICT DO UPDATE SET approved = approved + ?2"
 	                   " RETURNING approved",
+	/* Approved ones too, for a second look (judged, never un-approved). */
 	[Q_PENDING] = "SELECT s.id FROM submissions s JOIN precincts p ON p.id = s.precinct_id"
-	              " WHERE p.county_fips = ?1 AND s.state IN ('received', 'flagged', 'clean')",
+	              " WHERE p.county_fips = ?1"
+	              " AND s.state IN ('received', 'flagged', 'clean', 'approved')",
 	[Q_FLAGS_DEL] = "DELETE FROM flags WHERE submission = ?1",
 	[Q_FLAGS_DEL_COUNTY] = "DELETE FROM flags WHERE submission = ?1 AND rule IN"
 	                       " ('county_outlier', 'pooled_share', 'turnout_county')",
 	[Q_FLAG_ADD] = "INSERT INTO flags (submission, rule, severity, message, value,"
-	               " threshold, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	               " threshold, created_at, second_look) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
+	               " ?7, ?8)",
+	[Q_FLAG_HAS] = "SELECT 1 FROM flags WHERE submission = ?1 AND rule = ?2",
+	/* A callback already listed (a rejection's, or an earlier look's) is
+	 * left as it is: one call to the chair covers it. */
+	[Q_CALLBACK_ADD] = "INSERT INTO callbacks (submission, reason, created_at)"
+	                   " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
 	[Q_STATE] = "UPDATE submissions SET state = CASE WHEN EXISTS (SELECT 1 FROM flags"
 	            " WHERE submission = ?1 AND severity IN ('warn', 'hard')) THEN 'flagged'"
 	            " ELSE 'clean' END WHERE id = ?1"
@@ -127,6 +138,8 @@ struct wr_scorer {
 /* What scoring knows about the tally beyond the rules' context. */
 struct tally {
 	int64_t id, precinct, supersedes;
+	int approved;
+	char sid[129];
 	char county[8], site[33], source[16], reporter[129], device[129];
 };
 
@@ -216,6 +229,8 @@ static int load_tally(struct wr_scorer *sc, int64_t id, struct tally *t,
 		snprintf(t->reporter, sizeof t->reporter, "%s", text(st, 7));
 		snprintf(t->device, sizeof t->device, "%s", text(st, 8));
 		t->supersedes = sqlite3_column_int64(st, 9);
+		t->approved = sqlite3_column_int(st, 10);
+		snprintf(t->sid, sizeof t->sid, "%s", text(st, 11));
 	}
 	done(st);
 	if (rc == 0)
@@ -556,6 +571,23 @@ static int county_rule(const char *rule)
 	       !strcmp(rule, "turnout_county");
 }
 
+/* second: raised after the tally was approved (see second_look). */
+static int add_flag(struct wr_scorer *sc, int64_t id, const struct wr_flag *f,
+                    const char *now, int second, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_FLAG_ADD];
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, f->rule, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, wr_severity_name(f->severity), -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, f->message, -1, SQLITE_STATIC);
+	sqlite3_bind_double(st, 5, f->value);
+	sqlite3_bind_double(st, 6, f->threshold);
+	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 8, second);
+	return exec_done(sc, st, err);
+}
+
 /* Replaces the tally's flags (only the county rules' on a re-score, so the
  * rest keep what was judged when the tally arrived) and derives its state
  * from the flags it then has. */
@@ -569,20 +601,10 @@ static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f
 	sqlite3_bind_int64(st, 1, id);
 	if (exec_done(sc, st, err))
 		return WR_ESTORE;
-	st = sc->st[Q_FLAG_ADD];
-	for (size_t i = 0; i < n; i++) {
-		if (only_county && !county_rule(f[i].rule))
-			continue;
-		sqlite3_bind_int64(st, 1, id);
-		sqlite3_bind_text(st, 2, f[i].rule, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 3, wr_severity_name(f[i].severity), -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 4, f[i].message, -1, SQLITE_STATIC);
-		sqlite3_bind_double(st, 5, f[i].value);
-		sqlite3_bind_double(st, 6, f[i].threshold);
-		sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
-		if (exec_done(sc, st, err))
+	for (size_t i = 0; i < n; i++)
+		if ((!only_county || county_rule(f[i].rule)) &&
+		    add_flag(sc, id, &f[i], now, 0, err) != WR_OK)
 			return WR_ESTORE;
-	}
 	st = sc->st[Q_STATE];
 	sqlite3_bind_int64(st, 1, id);
 	return exec_done(sc, st, err);
@@ -597,6 +619,69 @@ static int judge(struct wr_scorer *sc, int64_t id, const struct wr_rule_ctx *c,
 	return write_flags(sc, id, flags, n, only_county, err);
 }
 
+/* 1 when the tally has a flag of rule, 0 when not, <0 on error. */
+static int has_flag(struct wr_scorer *sc, int64_t id, const char *rule, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_FLAG_HAS];
+	int rc;
+
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
+	rc = step(sc, st, err);
+	done(st);
+	return rc;
+}
+
+/* Lists the tally for a call to its chair, in the audit as the rules'. */
+static int call_back(struct wr_scorer *sc, const struct tally *t, const struct wr_flag *f,
+                     const char *now, struct wr_err *err)
+{
+	sqlite3_stmt *st = sc->st[Q_CALLBACK_ADD];
+	struct wr_audit *a;
+	char why[300];
+	int rc;
+
+	snprintf(why, sizeof why, "second look after approval: %s", f->message);
+	sqlite3_bind_int64(st, 1, t->id);
+	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
+	if (exec_done(sc, st, err) != WR_OK || wr_audit_open(&a, sc->s, err) != WR_OK)
+		return WR_ESTORE;
+	rc = wr_audit_append(a, "rules", "second_look", t->sid, json_pack("{s:s, s:s, s:s}",
+	                     "rule", f->rule, "severity", wr_severity_name(f->severity),
+	                     "message", f->message), err);
+	wr_audit_close(a);
+	return rc;
+}
+
+/* An approved tally, judged again now that its county has more context: a
+ * county rule that fires and had not is added, marked as a second look,
+ * and the chair is to be called back. Nothing is taken away or undone:
+ * the flags the validator saw stay, and so does the approval. */
+static int second_look(struct wr_scorer *sc, const struct tally *t,
+                       const struct wr_rule_ctx *c, struct wr_err *err)
+{
+	struct wr_flag f[MAX_FLAGS];
+	size_t n = wr_rules_run(&sc->t, c, f, MAX_FLAGS), first = n;
+	char now[32];
+	int rc;
+
+	wr_time_format_utc(wr_time_now(), now);
+	for (size_t i = 0; i < n; i++) {
+		if (!county_rule(f[i].rule) || f[i].severity < WR_SEV_WARN)
+			continue;
+		if ((rc = has_flag(sc, t->id, f[i].rule, err)) != 0) {
+			if (rc < 0)
+				return WR_ESTORE;
+			continue;
+		}
+		if (add_flag(sc, t->id, &f[i], now, 1, err) != WR_OK)
+			return WR_ESTORE;
+		first = first < n ? first : i;
+	}
+	return first < n ? call_back(sc, t, &f[first], now, err) : WR_OK;
+}
+
 int wr_scorer_rescore(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 {
 	struct tally t;
@@ -604,7 +689,10 @@ int wr_scorer_rescore(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 
 	if (load_context(sc, id, &t, &c, err) != WR_OK)
 		return WR_ESTORE;
-	return judge(sc, id, &c, 1, err);
+	if (!t.approved)
+		return judge(sc, id, &c, 1, err);
+	/* Approved test data is never published: nobody needs calling. */
+	return c.reported_at < c.opens_at ? WR_OK : second_look(sc, &t, &c, err);
 }
 
 static int add_window(struct wr_scorer *sc, const char *key, int64_t w, int64_t votes,

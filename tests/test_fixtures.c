@@ -62,6 +62,7 @@ static const char *const snapshot_sql[] = {
 	"SELECT county_fips, old_code, old_name, norm_old_name, precinct_id, origin"
 	" FROM precinct_aliases ORDER BY 1, 2, 3",
 	"SELECT * FROM baselines ORDER BY 1, 2, 3",
+	"SELECT * FROM roster ORDER BY 1, 2",
 	"SELECT id, submission_id, precinct_id, state FROM submissions ORDER BY id",
 	"SELECT * FROM votes ORDER BY 1, 2",
 };
@@ -571,6 +572,12 @@ static void test_roster_replaced_whole(void **state)
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM roster WHERE reporter"
 	                        " = 'rep-b'"), 1);
 	assert_int_equal(count(&f->t, "roster"), 1);
+	/* A refused roster leaves the one loaded before in place. */
+	put(&f->c, "reporters.csv", "reporter,precinct\nrep-c,19141-001\nrep-d,19141-009\n");
+	refused(&f->t, &f->c, WR_EINVAL, "reporters.csv:3: column 2 (\"19141-009\"): no such "
+	        "precinct code in precincts.csv");
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM roster WHERE reporter"
+	                        " = 'rep-b'"), 1);
 	drop(&f->c, "reporters.csv");
 	if (wr_fixtures_load(&f->t.s, f->c.dir, &n, &err) != WR_OK)
 		fail_msg("%s", err.msg);
@@ -660,6 +667,14 @@ static const struct bad_file {
 	{ "roster_no_reporter", "reporters.csv",
 	  "reporter,precinct\n,19141-001\n",
 	  "reporters.csv:2: column 1 (\"\"): must not be empty" },
+	{ "roster_space_at_end", "reporters.csv",
+	  "reporter,precinct\nrep-1 ,19141-001\n",
+	  "reporters.csv:2: column 1 (\"rep-1 \"): has a space at an end; no tally's reporter "
+	  "would match it" },
+	{ "roster_invisible_character", "reporters.csv",
+	  "reporter,precinct\nrep-\xe2\x80\xae" "1,19141-001\n",
+	  "reporters.csv:2: column 1 (\"rep-\\u202e1\"): has the invisible character "
+	  "U+202E at byte 4; no tally's reporter would match it" },
 	{ "roster_missing_column", "reporters.csv",
 	  "reporter\nrep-1\n",
 	  "reporters.csv:1: missing column \"precinct\" (header has reporter)" },

@@ -15,6 +15,7 @@
 
 #include <math.h>
 
+#include "warroom/detail.h"
 #include "warroom/intake.h"
 #include "warroom/rules.h"
 #include "warroom/scoring.h"
@@ -1008,6 +1009,70 @@ static void test_county_outlier_after_approvals(void **state)
  * the approved, the median reads as 100% and no outlier is ever found.
  * Five ordinary precincts and six empty rooms approved in 19103: an
  * outlier coming in must still be flagged. */
+/* The early tally's second look in wr_detail_flags: 1 listed and marked,
+ * 0 not listed. */
+static int listed_second_look(struct fx *f, const char *sid)
+{
+	json_t *all, *x;
+	struct wr_err err;
+	size_t i;
+	int found = 0;
+
+	if (wr_detail_flags(&f->t.s, &all, &err) != WR_OK)
+		fail_msg("flags: %s", err.msg);
+	json_array_foreach(all, i, x)
+		if (!strcmp(json_string_value(json_object_get(x, "submission_id")), sid)) {
+			assert_true(json_is_true(json_object_get(x, "second_look")));
+			found = 1;
+		}
+	json_decref(all);
+	return found;
+}
+
+/* A tally approved before its county had context is judged again when the
+ * context comes: the county rule that now fires is added as a second look
+ * (once), the tally stays approved, its chair goes on the callback list,
+ * the audit says so, and `flags` lists it until the call is made. */
+static void test_second_look(void **state)
+{
+	struct fx *f = *state;
+	char sid[32], pct[32], reason[400];
+
+	with_rules(f, "{\"rules\": {\"pooled_share\": {\"severity\": \"off\"}}}");
+	put(f, (struct tl){ .sid = "early", .pct = "19103-001", .v = { 10, 85, 5 } });
+	assert_string_equal(state_of(f, "early"), "clean");
+	approve(f, "early");
+	for (int i = 2; i <= 10; i++) {
+		snprintf(sid, sizeof sid, "n%d", i);
+		snprintf(pct, sizeof pct, "19103-%03d", i);
+		put(f, (struct tl){ .sid = sid, .pct = pct, .v = { 60, 30, 10 } });
+		approve(f, sid);
+		/* the fifth approved re-scores the county, the tenth again */
+		assert_int_equal(nflags(f, "early", NULL), i >= 5);
+	}
+	assert_string_equal(state_of(f, "early"), "approved");
+	expect_flag(f, "early", "county_outlier", "warn", (0.85 - 0.30) / (1.4826 * 0.03), 4,
+	            "desantis has 85% here against a median of 30% in the county's 5 "
+	            "approved precincts (z +12.4)");
+	assert_int_equal(tu_int(&f->t.s, "SELECT second_look FROM flags WHERE submission ="
+	                        " (SELECT id FROM submissions WHERE submission_id = 'early')"), 1);
+	assert_int_equal(nflags(f, "n5", NULL), 0);
+	tu_text(&f->t.s, "SELECT reason || '|' || (done_at IS NULL) FROM callbacks", reason,
+	        sizeof reason);
+	assert_string_equal(reason, "second look after approval: desantis has 85% here "
+	                    "against a median of 30% in the county's 5 approved precincts "
+	                    "(z +12.4)|1");
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM audit WHERE action ="
+	                        " 'second_look' AND actor = 'rules' AND subject = 'early'"), 1);
+	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM audit WHERE action ="
+	                        " 'second_look'"), 1);
+	assert_true(listed_second_look(f, "early"));
+	assert_int_equal(sqlite3_exec(f->t.s.db, "UPDATE callbacks SET done_at = 'x'", NULL,
+	                              NULL, NULL), SQLITE_OK);
+	assert_false(listed_second_look(f, "early"));
+	tu_audit_holds(&f->t.s);
+}
+
 static void test_county_outlier_ignores_empty_rooms(void **state)
 {
 	struct fx *f = *state;
@@ -1349,6 +1414,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_first_tallies_have_context, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_county_outlier_after_approvals, setup,
 		                                teardown),
+		cmocka_unit_test_setup_teardown(test_second_look, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_county_outlier_ignores_empty_rooms, setup,
 		                                teardown),
 		cmocka_unit_test_setup_teardown(test_county_outlier_approved_revision, setup,

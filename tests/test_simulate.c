@@ -554,6 +554,7 @@ static void test_wrong_precinct_off_roster(void **state)
 	off += wrong_off_roster(3, 0.2, &same_room);
 	off += wrong_off_roster(4, 0.2, &same_room);
 	assert_true(off >= 40);
+	assert_true(same_room >= 1);   /* the super-site branch ran */
 	assert_true(same_room * 20 < off);
 }
 
@@ -806,6 +807,9 @@ static void test_evaluate_mini(void **state)
 		assert_true(e.kind[k].caught <= e.kind[k].planted);
 		assert_true(e.kind[k].distinct_caught <= e.kind[k].distinct);
 		assert_true(e.kind[k].distinct_caught <= e.kind[k].caught);
+		/* A second look is on an approved tally, and only counts a catch. */
+		assert_true(e.kind[k].second <= e.kind[k].caught);
+		assert_true(e.kind[k].second <= e.kind[k].approved);
 		/* Only slips and swaps can look honest; only they have a best. */
 		if (k == WR_SIM_CLEAN || wr_eval_consistent((enum wr_sim_kind)k)) {
 			assert_true(e.kind[k].distinct <= e.kind[k].planted);
@@ -832,6 +836,7 @@ static void test_evaluate_mini(void **state)
 	                 2 * e.kind[WR_SIM_DIGIT_TRANSPOSITION].best);
 	assert_int_equal(sum.kind[WR_SIM_MISSING_DIGIT].distinct,
 	                 2 * e.kind[WR_SIM_MISSING_DIGIT].distinct);
+	assert_int_equal(sum.kind[WR_SIM_CLEAN].second, 2 * e.kind[WR_SIM_CLEAN].second);
 	assert_int_equal(sum.runs, 2);
 	tu_close(&t);
 }

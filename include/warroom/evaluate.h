@@ -50,6 +50,8 @@ struct wr_eval_kind {
 	long distinct, distinct_caught;
 	long best;             /* what a rule knowing the model would catch */
 	long approved;         /* approved as clean: the error got through */
+	long second;           /* caught only on a second look, after approval
+	                        * (scoring.h): the chair is called back */
 	long by_rule[WR_EVAL_RULES];  /* records a rule flagged warn or hard, by
 	                               * the rule's place in wr_rules_table */
 };

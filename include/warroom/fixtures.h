@@ -7,7 +7,9 @@
  * in place and keeps every stored tally; it never deletes, so a reload that
  * leaves out a stored county, site or precinct is refused. The roster
  * (reporters.csv, optional) is the exception: it is replaced whole, as no
- * tally points at it and a chair replaced on the night must drop out. */
+ * tally points at it and a chair replaced on the night must drop out. A
+ * tally is checked against the roster when it arrives: a reload changes
+ * the flags of tallies that come after it, not of those already in. */
 #ifndef WARROOM_FIXTURES_H
 #define WARROOM_FIXTURES_H
 

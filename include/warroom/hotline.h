@@ -90,7 +90,7 @@ int wr_hotline_check(const struct wr_contest *c, const struct wr_hotline_entry *
  * lists them here, or does not list them (a stand-in chair is no error),
  * or the precinct is an old code (intake resolves it). out has room for
  * n bytes. */
-#define WR_HOTLINE_ROSTER_MAX 320
+#define WR_HOTLINE_ROSTER_MAX 400
 int wr_hotline_roster(struct wr_store *s, const char *reporter, const char *precinct,
                       char *out, size_t n, struct wr_err *err);
 
@@ -175,11 +175,12 @@ struct wr_hotline_callback {
 	char county[64];
 	char reporter[129];
 	char reason[501];
-	char rejected_at[32];
+	char rejected_at[32];      /* when listed: rejected, or a second look */
 };
 
-/* Rejected tallies waiting for a call back, oldest first; done ones are
- * left out. On success *rows is an array of *n rows the caller frees with
+/* Tallies waiting for a call back to their chair, oldest first: rejected
+ * ones, and approved ones a second look flagged (wr_scorer_rescore); done
+ * ones are left out. On success *rows is an array of *n rows the caller frees with
  * free() (NULL when empty). */
 int wr_hotline_callbacks(struct wr_store *s, struct wr_hotline_callback **rows, size_t *n,
                          struct wr_err *err);

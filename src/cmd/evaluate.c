@@ -122,8 +122,9 @@ static void print_kind(enum wr_sim_kind k, const struct wr_eval_kind *e)
 	pct(m, sizeof m, e->distinct_caught, e->distinct);
 	if (wr_eval_consistent(k))
 		pct(b, sizeof b, e->best, e->planted);
-	printf("%-22s %7ld %6ld %6s %8ld %6ld %6s %6s %8ld  %s\n", wr_sim_kind_name(k),
+	printf("%-22s %7ld %6ld %6s %8ld %6ld %6s %6s %8ld %8ld  %s\n", wr_sim_kind_name(k),
 	       e->planted, e->caught, r, e->distinct, e->distinct_caught, m, b, e->approved,
+	       e->second,
 	       e->distinct == 0 ? "-" : (double)e->distinct_caught >= TARGET_RECALL *
 	       (double)e->distinct ? "ok" : "MISSED");
 }
@@ -137,21 +138,23 @@ static void print_text(const struct args *a, const struct wr_eval *sum,
 	printf("evaluate: %s, %zu seed%s, error rate %g: %ld records in %ld slices of 15 "
 	       "minutes\n\n", a->fixtures, a->nseeds, a->nseeds == 1 ? "" : "s", a->rate,
 	       sum->records, sum->slices);
-	printf("%-22s %7s %6s %6s %8s %6s %6s %6s %8s  %s\n", "kind", "planted", "caught",
-	       "recall", "distinct", "caught", "recall", "best", "approved",
+	printf("%-22s %7s %6s %6s %8s %6s %6s %6s %8s %8s  %s\n", "kind", "planted", "caught",
+	       "recall", "distinct", "caught", "recall", "best", "approved", "2nd look",
 	       "target >= 95% of distinct");
 	for (int k = 1; k < WR_SIM_KINDS; k++)
 		print_kind((enum wr_sim_kind)k, &sum->kind[k]);
 	pct(r, sizeof r, c->caught, c->planted);
-	printf("%-22s %7ld %6ld %6s %42s  %s\n", "clean (flag rate)", c->planted, c->caught,
-	       r, "", (double)c->caught <= TARGET_CLEAN * (double)c->planted
+	printf("%-22s %7ld %6ld %6s %42s %8ld  %s\n", "clean (flag rate)", c->planted,
+	       c->caught, r, "", c->second, (double)c->caught <= TARGET_CLEAN * (double)c->planted
 	       ? "ok (<= 10%)" : "MISSED (<= 10%)");
 	printf("  of them in precincts a planted record also hit: %ld, %ld flagged\n",
 	       sum->touched, sum->touched_flagged);
 	printf("\ndistinct: for digit slips and swaps, those fewer than 1 in %.0f of the\n"
 	       "precinct's clean tallies look as unusual (the simulator's clean_odds); the\n"
 	       "rest look like an honest tally. best: what a rule knowing the simulator's\n"
-	       "model would catch flagging as many clean tallies as the rules do.\n",
+	       "model would catch flagging as many clean tallies as the rules do.\n"
+	       "2nd look: of those caught, how many only once approved (the county's\n"
+	       "context came later; the chair is called back to confirm).\n",
 	       1 / WR_EVAL_DISTINCT);
 	if (sum->lost)
 		printf("  NOT STORED as a tally (a simulator fault): %ld\n", sum->lost);
@@ -189,7 +192,7 @@ static json_t *rules_json(const long *by_rule)
 
 static json_t *kind_json(enum wr_sim_kind k, const struct wr_eval_kind *e)
 {
-	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:I, s:o}",
+	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:I, s:I, s:o}",
 	                 "planted", (json_int_t)e->planted, "caught", (json_int_t)e->caught,
 	                 "recall", rate_json(e->caught, e->planted),
 	                 "distinct", (json_int_t)e->distinct,
@@ -198,6 +201,7 @@ static json_t *kind_json(enum wr_sim_kind k, const struct wr_eval_kind *e)
 	                 "best_recall", wr_eval_consistent(k) ? rate_json(e->best, e->planted)
 	                                                     : json_null(),
 	                 "approved", (json_int_t)e->approved,
+	                 "second_look", (json_int_t)e->second,
 	                 "caught_by", rules_json(e->by_rule));
 }
 
@@ -205,8 +209,9 @@ static json_t *clean_json(const struct wr_eval *e)
 {
 	const struct wr_eval_kind *c = &e->kind[WR_SIM_CLEAN];
 
-	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:o}",
+	return json_pack("{s:I, s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:o}",
 	                 "records", (json_int_t)c->planted, "flagged", (json_int_t)c->caught,
+	                 "second_look", (json_int_t)c->second,
 	                 "rate", rate_json(c->caught, c->planted),
 	                 "touched", (json_int_t)e->touched,
 	                 "touched_flagged", (json_int_t)e->touched_flagged,

@@ -11,12 +11,13 @@ static void print_text(json_t *flags)
 	if (json_array_size(flags) == 0)
 		puts("no open flags");
 	json_array_foreach(flags, i, f)
-		printf("%-4s %-20s %-12s %-20s %s\n",
+		printf("%-4s %-20s %-12s %-20s %s%s\n",
 		       json_string_value(json_object_get(f, "severity")),
 		       json_string_value(json_object_get(f, "rule")),
 		       json_string_value(json_object_get(f, "precinct")) ?: "-",
 		       json_string_value(json_object_get(f, "submission_id")),
-		       json_string_value(json_object_get(f, "message")));
+		       json_is_true(json_object_get(f, "second_look")) ? "second look after "
+		       "approval: " : "", json_string_value(json_object_get(f, "message")));
 }
 
 static int run(int argc, char **argv)
@@ -49,5 +50,6 @@ static int run(int argc, char **argv)
 
 const struct wr_cmd wr_cmd_flags = {
 	"flags", "[--db PATH] [--json]",
-	"list the open flags of tallies waiting for review, worst first", run,
+	"list the open flags of tallies waiting for review, and second looks at "
+	"approved ones not yet called back, worst first", run,
 };

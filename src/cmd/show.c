@@ -76,7 +76,9 @@ static void print_text(json_t *t)
 	print_votes(t);
 	printf("\nflags:%s\n", json_array_size(json_object_get(t, "flags")) ? "" : " none");
 	json_array_foreach(json_object_get(t, "flags"), i, x)
-		printf("  %-4s %-20s %s\n", str(x, "severity"), str(x, "rule"), str(x, "message"));
+		printf("  %-4s %-20s %s%s\n", str(x, "severity"), str(x, "rule"),
+		       json_is_true(json_object_get(x, "second_look")) ? "second look after "
+		       "approval: " : "", str(x, "message"));
 	printf("\nrevisions:\n");
 	json_array_foreach(json_object_get(t, "revisions"), i, x)
 		printf("  %lld  %-20s %-10s %-7s total %lld  %s\n",

@@ -189,8 +189,10 @@ static void flags(struct detail *d, json_t *j, int width)
 		const char *sev = str(f, "severity");
 		int hard = !strcmp(sev, "hard"), warn = !strcmp(sev, "warn");
 		char line[600];
-		snprintf(line, sizeof line, " %s %s %s: %s", hard ? "!!" : warn ? " !" : " i",
-		         hard ? "HARD" : warn ? "WARN" : "info", str(f, "rule"), str(f, "message"));
+		snprintf(line, sizeof line, " %s %s %s: %s%s", hard ? "!!" : warn ? " !" : " i",
+		         hard ? "HARD" : warn ? "WARN" : "info", str(f, "rule"),
+		         json_is_true(json_object_get(f, "second_look")) ? "second look after "
+		         "approval: " : "", str(f, "message"));
 		add_wrapped(d, hard ? C_HARD : warn ? C_WARN : C_INFO, width, "         ", line);
 	}
 }

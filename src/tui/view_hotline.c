@@ -45,7 +45,7 @@ struct hotline {
 
 static const struct tui_col cb_cols[] = {
 	{ "Precinct", 10, 0 }, { "County", 11, 0 }, { "Reporter", 14, 0 },
-	{ "Rejected", 8, 0 }, { "Reason", 0, 0 },
+	{ "Listed", 8, 0 }, { "Reason", 0, 0 },
 };
 static const struct tui_col call_cols[] = {
 	{ "Call", 5, 1 }, { "Precinct", 10, 0 }, { "County", 11, 0 }, { "Reporter", 14, 0 },

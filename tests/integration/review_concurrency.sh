@@ -156,8 +156,19 @@ n_todo=$(q "SELECT count(*) FROM submissions s WHERE $todo")
 [ "$(q "SELECT count(*) FROM submissions s JOIN decisions d ON d.submission = s.id
         WHERE s.state <> d.decision")" = 0 ] && ok "every state agrees with its decision" \
 	|| bad "state and decision disagree"
+# The rest of the callback list is second looks: approved tallies a rule
+# flagged once their county had context (scoring.h).
 [ "$(q "SELECT count(*) FROM decisions WHERE decision = 'rejected'")" = \
-	"$(q "SELECT count(*) FROM callbacks")" ] && ok "every rejection is on the callback list ($(q "SELECT count(*) FROM callbacks"))" \
+	"$(q "SELECT count(*) FROM callbacks k JOIN decisions d ON d.submission = k.submission
+	      WHERE d.decision = 'rejected'")" ] && \
+[ "$(q "SELECT count(*) FROM callbacks k JOIN decisions d ON d.submission = k.submission
+       WHERE d.decision = 'approved' AND k.reason LIKE 'second look after approval: %'
+       AND EXISTS (SELECT 1 FROM flags f WHERE f.submission = k.submission
+       AND f.second_look = 1)")" = \
+	"$(q "SELECT count(*) FROM callbacks k JOIN decisions d ON d.submission = k.submission
+	      WHERE d.decision = 'approved'")" ] && \
+[ "$(q "SELECT count(*) FROM callbacks WHERE submission NOT IN (SELECT submission FROM decisions)")" = 0 ] \
+	&& ok "every rejection is on the callback list, and the rest are second looks ($(q "SELECT count(*) FROM callbacks"))" \
 	|| bad "callbacks"
 hard=$(q "SELECT count(DISTINCT submission) FROM flags WHERE severity = 'hard'")
 n_planted=$(q "SELECT count(*) FROM submissions WHERE id % 50 = 0")
