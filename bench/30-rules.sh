@@ -10,8 +10,10 @@
 # tallies look like (the rest look honest; src/evaluate.h). The target,
 # >= 95%, is on those. The reference column is the best a rule knowing the
 # simulator's model could do at the rules' clean flag rate. Then the share
-# of clean records flagged; target <= 10%. "On a second look": caught only
-# once approved, when the county's context came (the chair is called back). The thresholds are fixtures/iowa/rules.json
+# of clean records flagged; target <= 10%. The target is on the distinct
+# ones flagged before a validator approved them; "on a second look": flagged
+# only once approved, when the county's context came (the chair is called
+# back), counted in the recall over all but not towards the target. The thresholds are fixtures/iowa/rules.json
 # over src/rules.c. `warroom evaluate --fixtures fixtures/iowa` prints the
 # same figures with the rules that fired on each kind.
 set -eu
@@ -34,9 +36,9 @@ for kind in $(jq -r '.kinds | keys_unsorted[]' "$out"); do
 	c=$(jq ".kinds.$kind.caught" "$out")
 	d=$(jq ".kinds.$kind.distinct" "$out")
 	dc=$(jq ".kinds.$kind.distinct_caught" "$out")
-	sl=$(jq ".kinds.$kind.second_look" "$out")
+	sl=$(jq ".kinds.$kind.distinct_second_look" "$out")
 	best=$(jq -r ".kinds.$kind.best_recall // \"-\" | if . == \"-\" then . else (. * 1000 | round / 10 | tostring) + \"% best\" end" "$out")
-	row "rules: recall $kind" "$(share "$c" "$p"); distinct $(share "$dc" "$d"); $sl on a second look" "$best" "-" \
+	row "rules: recall $kind" "$(share "$c" "$p"); distinct before approval $(share "$dc" "$d"), $sl more on a second look" "$best" "-" \
 		">= 95% of distinct" "$(holds "$d > 0 && $dc >= 0.95 * $d")"
 done
 n=$(jq .clean.records "$out")

@@ -42,7 +42,8 @@ int wr_detail_flags(struct wr_store *s, json_t **out, struct wr_err *err)
 	        "  WHERE s.state IN ('received', 'flagged', 'clean')"
 	        /* an approved tally's second look stays open until its chair
 	         * has been called back */
-	        "  OR (f.second_look = 1 AND EXISTS (SELECT 1 FROM callbacks k WHERE"
+	        "  OR (f.second_look = 1 AND s.state = 'approved' AND EXISTS (SELECT 1"
+	        "   FROM callbacks k WHERE"
 	        "   k.submission = s.id AND k.done_at IS NULL))"
 	        "  ORDER BY CASE f.severity WHEN 'hard' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END,"
 	        "  s.received_at, s.id)", NULL, err);

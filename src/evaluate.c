@@ -271,6 +271,7 @@ static void count(struct wr_eval *out, const struct wr_sim_record *rec, enum wr_
 	struct wr_eval_kind *k = &out->kind[rec->kind];
 	int hit = caught(rec, o, f);
 	int distinct = !wr_eval_consistent(rec->kind) || rec->clean_odds < WR_EVAL_DISTINCT;
+	int second;
 
 	k->planted++;
 	k->caught += hit;
@@ -278,8 +279,10 @@ static void count(struct wr_eval *out, const struct wr_sim_record *rec, enum wr_
 	k->distinct_caught += distinct && hit;
 	/* Only the flags a second look added: a resend or an old name is
 	 * caught by its outcome, whatever flags its tally has. */
-	k->second += hit && f->nflags > 0 && f->first == 0 && !f->contested &&
-	             rec->kind != WR_SIM_DUPLICATE && rec->kind != WR_SIM_OLD_PRECINCT_NAME;
+	second = hit && f->nflags > 0 && f->first == 0 && !f->contested &&
+	         rec->kind != WR_SIM_DUPLICATE && rec->kind != WR_SIM_OLD_PRECINCT_NAME;
+	k->second += second;
+	k->distinct_second += distinct && second;
 	/* A resend or an old name carries true numbers: nothing gets through. */
 	k->approved += rec->kind != WR_SIM_DUPLICATE &&
 	               rec->kind != WR_SIM_OLD_PRECINCT_NAME && f->approved;
@@ -373,6 +376,7 @@ static void add_kind(struct wr_eval_kind *a, const struct wr_eval_kind *b)
 	a->best += b->best;
 	a->approved += b->approved;
 	a->second += b->second;
+	a->distinct_second += b->distinct_second;
 	for (int i = 0; i < WR_EVAL_RULES; i++)
 		a->by_rule[i] += b->by_rule[i];
 }

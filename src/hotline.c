@@ -913,7 +913,9 @@ int wr_hotline_callbacks(struct wr_store *s, struct wr_hotline_callback **rows, 
 	        " k.created_at FROM callbacks k JOIN submissions s ON s.id = k.submission"
 	        " LEFT JOIN precincts p ON p.id = s.precinct_id"
 	        " LEFT JOIN counties c ON c.fips = p.county_fips"
-	        " WHERE k.done_at IS NULL ORDER BY k.created_at, k.submission", err))
+	        /* a second look at a number its revision has since replaced */
+	        " WHERE k.done_at IS NULL AND s.state <> 'superseded'"
+	        " ORDER BY k.created_at, k.submission", err))
 		return WR_ESTORE;
 	return wr_store_rows(s, st, sizeof **rows, read_callback, (void **)rows, n,
 	               "listing callbacks", err);

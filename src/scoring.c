@@ -73,10 +73,13 @@ static const char *const sql[Q_COUNT] = {
 	[Q_APPROVED_ADD] = "INSERT INTO county_stats (county_fips, approved) VALUES (?1, ?2)"
 	                   " ON CONFLICT DO UPDATE SET approved = approved + ?2"
 	                   " RETURNING approved",
-	/* Approved ones too, for a second look (judged, never un-approved). */
+	/* Approved ones too, for a second look (judged, never un-approved),
+	 * unless a revision of the precinct is in already: the correction is
+	 * there, nobody needs calling about the number it replaces. */
 	[Q_PENDING] = "SELECT s.id FROM submissions s JOIN precincts p ON p.id = s.precinct_id"
-	              " WHERE p.county_fips = ?1"
-	              " AND s.state IN ('received', 'flagged', 'clean', 'approved')",
+	              " WHERE p.county_fips = ?1 AND (s.state IN ('received', 'flagged', 'clean')"
+	              " OR (s.state = 'approved' AND NOT EXISTS (SELECT 1 FROM submissions n"
+	              " WHERE n.precinct_id = s.precinct_id AND n.revision > s.revision)))",
 	[Q_FLAGS_DEL] = "DELETE FROM flags WHERE submission = ?1",
 	[Q_FLAGS_DEL_COUNTY] = "DELETE FROM flags WHERE submission = ?1 AND rule IN"
 	                       " ('county_outlier', 'pooled_share', 'turnout_county')",
@@ -84,10 +87,13 @@ static const char *const sql[Q_COUNT] = {
 	               " threshold, created_at, second_look) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 	               " ?7, ?8)",
 	[Q_FLAG_HAS] = "SELECT 1 FROM flags WHERE submission = ?1 AND rule = ?2",
-	/* A callback already listed (a rejection's, or an earlier look's) is
-	 * left as it is: one call to the chair covers it. */
+	/* An open callback (an earlier look's) is left as it is: one call
+	 * covers both. A done one is opened again: another rule fired since the
+	 * chair confirmed, which is news to ask about. */
 	[Q_CALLBACK_ADD] = "INSERT INTO callbacks (submission, reason, created_at)"
-	                   " VALUES (?1, ?2, ?3) ON CONFLICT DO NOTHING",
+	                   " VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET reason = ?2,"
+	                   " created_at = ?3, done_at = NULL, done_by = NULL"
+	                   " WHERE done_at IS NOT NULL",
 	[Q_STATE] = "UPDATE submissions SET state = CASE WHEN EXISTS (SELECT 1 FROM flags"
 	            " WHERE submission = ?1 AND severity IN ('warn', 'hard')) THEN 'flagged'"
 	            " ELSE 'clean' END WHERE id = ?1"
@@ -654,8 +660,18 @@ static int call_back(struct wr_scorer *sc, const struct tally *t, const struct w
 	return rc;
 }
 
+/* The county rules a second look takes: the shares, which a digit slip
+ * moves. Not turnout: the first rooms are judged against the state's ratio
+ * with wider bounds, and judged again against the county's narrower ones
+ * an honest room whose county turns out unlike the state fails them (all
+ * of 104 second looks on a bulk-approved sample night were turnout's). */
+static int share_rule(const char *rule)
+{
+	return !strcmp(rule, "county_outlier") || !strcmp(rule, "pooled_share");
+}
+
 /* An approved tally, judged again now that its county has more context: a
- * county rule that fires and had not is added, marked as a second look,
+ * share rule that fires and had not is added, marked as a second look,
  * and the chair is to be called back. Nothing is taken away or undone:
  * the flags the validator saw stay, and so does the approval. */
 static int second_look(struct wr_scorer *sc, const struct tally *t,
@@ -668,7 +684,7 @@ static int second_look(struct wr_scorer *sc, const struct tally *t,
 
 	wr_time_format_utc(wr_time_now(), now);
 	for (size_t i = 0; i < n; i++) {
-		if (!county_rule(f[i].rule) || f[i].severity < WR_SEV_WARN)
+		if (!share_rule(f[i].rule) || f[i].severity < WR_SEV_WARN)
 			continue;
 		if ((rc = has_flag(sc, t->id, f[i].rule, err)) != 0) {
 			if (rc < 0)
@@ -767,7 +783,11 @@ int wr_scorer_ingested(struct wr_scorer *sc, int64_t id, struct wr_err *err)
 	return exec_done(sc, sc->st[Q_SENT_ADD], err);
 }
 
-static int rescore_county(struct wr_scorer *sc, const char *county, struct wr_err *err)
+/* approving: the tally whose approval brought the context. It is not
+ * given a second look now: its validator has just judged it, and its own
+ * audit record is still to come after this one. */
+static int rescore_county(struct wr_scorer *sc, const char *county, int64_t approving,
+                          struct wr_err *err)
 {
 	sqlite3_stmt *st = sc->st[Q_PENDING];
 	int64_t *ids = NULL;
@@ -782,7 +802,8 @@ static int rescore_county(struct wr_scorer *sc, const char *county, struct wr_er
 	}
 	done(st);
 	for (size_t i = 0; rc == 0 && i < n; i++)
-		rc = wr_scorer_rescore(sc, ids[i], err);
+		if (ids[i] != approving)
+			rc = wr_scorer_rescore(sc, ids[i], err);
 	free(ids);
 	return rc < 0 ? WR_ESTORE : WR_OK;
 }
@@ -902,8 +923,9 @@ static int count_approved(struct wr_scorer *sc, const struct tally *t, int delta
 	done(st);
 	if (rc < 0)
 		return WR_ESTORE;
-	return delta > 0 && worth_rescoring(sc, approved) ? rescore_county(sc, t->county, err)
-	                                                  : WR_OK;
+	if (delta <= 0 || !worth_rescoring(sc, approved))
+		return WR_OK;
+	return rescore_county(sc, t->county, t->id, err);
 }
 
 /* An empty room (total 0) has no shares and does not count as approved:

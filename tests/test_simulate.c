@@ -810,6 +810,8 @@ static void test_evaluate_mini(void **state)
 		/* A second look is on an approved tally, and only counts a catch. */
 		assert_true(e.kind[k].second <= e.kind[k].caught);
 		assert_true(e.kind[k].second <= e.kind[k].approved);
+		assert_true(e.kind[k].distinct_second <= e.kind[k].distinct_caught);
+		assert_true(e.kind[k].distinct_second <= e.kind[k].second);
 		/* Only slips and swaps can look honest; only they have a best. */
 		if (k == WR_SIM_CLEAN || wr_eval_consistent((enum wr_sim_kind)k)) {
 			assert_true(e.kind[k].distinct <= e.kind[k].planted);

@@ -52,6 +52,8 @@ struct wr_eval_kind {
 	long approved;         /* approved as clean: the error got through */
 	long second;           /* caught only on a second look, after approval
 	                        * (scoring.h): the chair is called back */
+	long distinct_second;  /* of distinct_caught, how many that way: the
+	                        * error got past a validator */
 	long by_rule[WR_EVAL_RULES];  /* records a rule flagged warn or hard, by
 	                               * the rule's place in wr_rules_table */
 };

@@ -22,16 +22,19 @@ int wr_scorer_ingested(struct wr_scorer *sc, int64_t submission, struct wr_err *
 
 /* Judges a stored tally again against its county's approved tallies (the
  * county rules only: the others keep what was judged on arrival); the
- * aggregates are not touched. An approved tally keeps its approval and its
- * flags: a county rule that now fires and had not is added as a flag
- * marked second_look, the tally goes on the hotline's callback list (one
- * entry, kept if there is one), and the audit says so (actor "rules"). */
+ * aggregates are not touched. An approved tally (not yet revised) keeps
+ * its approval and its flags: a share rule (county_outlier, pooled_share)
+ * that now fires and had not is added as a flag marked second_look, the
+ * tally goes on the hotline's callback list (an open entry is kept, a done
+ * one opened again), and the audit says so (actor "rules"): so this, and
+ * wr_scorer_approved, must run in a write transaction and never inside an
+ * audit batch (wr_audit_batch_begin), whose cached head it would skip. */
 int wr_scorer_rescore(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
 
 /* A tally was approved: its shares join its county's distribution, and when
  * the county's approved count first reaches the outlier rule's minimum, and
  * each time it doubles after, the county's pending and approved tallies are
- * re-scored (wr_scorer_rescore). */
+ * re-scored (wr_scorer_rescore), all but this one. */
 int wr_scorer_approved(struct wr_scorer *sc, int64_t submission, struct wr_err *err);
 
 struct wr_gate {

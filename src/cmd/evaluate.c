@@ -112,20 +112,26 @@ static void print_rules(const char *what, const long *by_rule)
 	puts(any ? "" : " (none)");
 }
 
-/* The target is on the distinct ones: the rest look like an honest tally
- * of their precinct (evaluate.h). */
+/* Distinct ones caught before a validator approved them: a second look
+ * comes after the error got through (evaluate.h). */
+static long before(const struct wr_eval_kind *e)
+{
+	return e->distinct_caught - e->distinct_second;
+}
+
+/* The target is on the distinct ones caught before approval: the rest look
+ * like an honest tally of their precinct (evaluate.h). */
 static void print_kind(enum wr_sim_kind k, const struct wr_eval_kind *e)
 {
 	char r[16], m[16], b[16] = "-";
 
 	pct(r, sizeof r, e->caught, e->planted);
-	pct(m, sizeof m, e->distinct_caught, e->distinct);
+	pct(m, sizeof m, before(e), e->distinct);
 	if (wr_eval_consistent(k))
 		pct(b, sizeof b, e->best, e->planted);
-	printf("%-22s %7ld %6ld %6s %8ld %6ld %6s %6s %8ld %8ld  %s\n", wr_sim_kind_name(k),
-	       e->planted, e->caught, r, e->distinct, e->distinct_caught, m, b, e->approved,
-	       e->second,
-	       e->distinct == 0 ? "-" : (double)e->distinct_caught >= TARGET_RECALL *
+	printf("%-22s %7ld %6ld %6s %8ld %6ld %6s %8ld %6s %8ld  %s\n", wr_sim_kind_name(k),
+	       e->planted, e->caught, r, e->distinct, before(e), m, e->distinct_second, b,
+	       e->approved, e->distinct == 0 ? "-" : (double)before(e) >= TARGET_RECALL *
 	       (double)e->distinct ? "ok" : "MISSED");
 }
 
@@ -138,14 +144,14 @@ static void print_text(const struct args *a, const struct wr_eval *sum,
 	printf("evaluate: %s, %zu seed%s, error rate %g: %ld records in %ld slices of 15 "
 	       "minutes\n\n", a->fixtures, a->nseeds, a->nseeds == 1 ? "" : "s", a->rate,
 	       sum->records, sum->slices);
-	printf("%-22s %7s %6s %6s %8s %6s %6s %6s %8s %8s  %s\n", "kind", "planted", "caught",
-	       "recall", "distinct", "caught", "recall", "best", "approved", "2nd look",
-	       "target >= 95% of distinct");
+	printf("%-22s %7s %6s %6s %8s %6s %6s %8s %6s %8s  %s\n", "kind", "planted", "caught",
+	       "recall", "distinct", "before", "recall", "2nd look", "best", "approved",
+	       "target >= 95% of distinct, before");
 	for (int k = 1; k < WR_SIM_KINDS; k++)
 		print_kind((enum wr_sim_kind)k, &sum->kind[k]);
 	pct(r, sizeof r, c->caught, c->planted);
-	printf("%-22s %7ld %6ld %6s %42s %8ld  %s\n", "clean (flag rate)", c->planted,
-	       c->caught, r, "", c->second, (double)c->caught <= TARGET_CLEAN * (double)c->planted
+	printf("%-22s %7ld %6ld %6s %22s %8ld %15s  %s\n", "clean (flag rate)", c->planted,
+	       c->caught, r, "", c->second, "", (double)c->caught <= TARGET_CLEAN * (double)c->planted
 	       ? "ok (<= 10%)" : "MISSED (<= 10%)");
 	printf("  of them in precincts a planted record also hit: %ld, %ld flagged\n",
 	       sum->touched, sum->touched_flagged);
@@ -153,8 +159,10 @@ static void print_text(const struct args *a, const struct wr_eval *sum,
 	       "precinct's clean tallies look as unusual (the simulator's clean_odds); the\n"
 	       "rest look like an honest tally. best: what a rule knowing the simulator's\n"
 	       "model would catch flagging as many clean tallies as the rules do.\n"
-	       "2nd look: of those caught, how many only once approved (the county's\n"
-	       "context came later; the chair is called back to confirm).\n",
+	       "caught and recall count flags raised at any time; before: the distinct\n"
+	       "ones flagged before a validator approved them (the target is on these);\n"
+	       "2nd look: the distinct ones (for clean: all) flagged only once approved,\n"
+	       "when the county's context came (the chair is called back to confirm).\n",
 	       1 / WR_EVAL_DISTINCT);
 	if (sum->lost)
 		printf("  NOT STORED as a tally (a simulator fault): %ld\n", sum->lost);
@@ -192,12 +200,13 @@ static json_t *rules_json(const long *by_rule)
 
 static json_t *kind_json(enum wr_sim_kind k, const struct wr_eval_kind *e)
 {
-	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:o, s:o, s:I, s:I, s:o}",
+	return json_pack("{s:I, s:I, s:o, s:I, s:I, s:I, s:o, s:o, s:I, s:I, s:o}",
 	                 "planted", (json_int_t)e->planted, "caught", (json_int_t)e->caught,
 	                 "recall", rate_json(e->caught, e->planted),
 	                 "distinct", (json_int_t)e->distinct,
-	                 "distinct_caught", (json_int_t)e->distinct_caught,
-	                 "distinct_recall", rate_json(e->distinct_caught, e->distinct),
+	                 "distinct_caught", (json_int_t)before(e),
+	                 "distinct_second_look", (json_int_t)e->distinct_second,
+	                 "distinct_recall", rate_json(before(e), e->distinct),
 	                 "best_recall", wr_eval_consistent(k) ? rate_json(e->best, e->planted)
 	                                                     : json_null(),
 	                 "approved", (json_int_t)e->approved,
