@@ -662,9 +662,9 @@ static int call_back(struct wr_scorer *sc, const struct tally *t, const struct w
 
 /* The county rules a second look takes: the shares, which a digit slip
  * moves. Not turnout: the first rooms are judged against the state's ratio
- * with wider bounds, and judged again against the county's narrower ones
- * an honest room whose county turns out unlike the state fails them (all
- * of 104 second looks on a bulk-approved sample night were turnout's). */
+ * with wider bounds; judged again against the county's narrower ones, an
+ * honest room of a county that turns out unlike the state fails them (all
+ * 104 second looks on a bulk-approved sample night were turnout's). */
 static int share_rule(const char *rule)
 {
 	return !strcmp(rule, "county_outlier") || !strcmp(rule, "pooled_share");
