@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "warroom/detail.h"
+#include "warroom/scoring.h"
 
 /* Runs sql (binding ?1 to key when given) and returns its single column of
  * JSON text parsed, or NULL with err filled. The JSON is built by SQLite's
@@ -48,6 +49,11 @@ int wr_detail_flags(struct wr_store *s, json_t **out, struct wr_err *err)
 	        "  ORDER BY CASE f.severity WHEN 'hard' THEN 0 WHEN 'warn' THEN 1 ELSE 2 END,"
 	        "  s.received_at, s.id)", NULL, err);
 	return *out ? WR_OK : WR_ESTORE;
+}
+
+const char *wr_detail_flag_note(const json_t *flag)
+{
+	return json_is_true(json_object_get(flag, "second_look")) ? WR_SECOND_LOOK : "";
 }
 
 /* The tally's own facts, its precinct's, and its flags. */

@@ -17,7 +17,7 @@ enum {
 	Q_WINDOW_ADD, Q_WINDOW, Q_COUNTY_ADD, Q_COUNTY_REVISE, Q_COUNTY, Q_BINS, Q_BIN_ADD,
 	Q_APPROVED_ADD, Q_PENDING, Q_FLAGS_DEL, Q_FLAG_ADD, Q_STATE, Q_TOTAL, Q_GATE,
 	Q_PREV_APPROVED, Q_BIN_SUB, Q_POOLED, Q_POOL_ADD, Q_TURNOUT_ADD, Q_STATE_TURNOUT_ADD,
-	Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY, Q_ROSTER, Q_FLAG_HAS, Q_CALLBACK_ADD,
+	Q_STATE_TURNOUT, Q_SENT_ADD, Q_FLAGS_DEL_COUNTY, Q_ROSTER, Q_FLAG_ADD_NEW, Q_CALLBACK_ADD,
 	Q_COUNT
 };
 
@@ -25,9 +25,8 @@ static const char *const sql[Q_COUNT] = {
 	[Q_SUB] = "SELECT s.precinct_id, p.county_fips, p.registered_rep, p.site_code,"
 	          " s.total, s.reported_at_s, s.source, s.reporter, coalesce(s.device, ''),"
 	          " coalesce(s.supersedes, 0), s.state = 'approved', s.submission_id"
-	          " FROM submissions s"
-	          " JOIN precincts p"
-	          " ON p.id = s.precinct_id WHERE s.id = ?1",
+	          " FROM submissions s JOIN precincts p ON p.id = s.precinct_id"
+	          " WHERE s.id = ?1",
 	[Q_VOTES] = "SELECT candidate, votes FROM votes WHERE submission = ?1",
 	[Q_BASE] = "SELECT year, sum(votes) FROM baselines WHERE precinct_id = ?1"
 	           " GROUP BY year",
@@ -86,7 +85,11 @@ static const char *const sql[Q_COUNT] = {
 	[Q_FLAG_ADD] = "INSERT INTO flags (submission, rule, severity, message, value,"
 	               " threshold, created_at, second_look) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 	               " ?7, ?8)",
-	[Q_FLAG_HAS] = "SELECT 1 FROM flags WHERE submission = ?1 AND rule = ?2",
+	/* A second look adds a rule's flag only where the tally has none. */
+	[Q_FLAG_ADD_NEW] = "INSERT INTO flags (submission, rule, severity, message, value,"
+	                   " threshold, created_at, second_look) SELECT ?1, ?2, ?3, ?4, ?5,"
+	                   " ?6, ?7, ?8 WHERE NOT EXISTS (SELECT 1 FROM flags"
+	                   " WHERE submission = ?1 AND rule = ?2)",
 	/* An open callback (an earlier look's) is left as it is: one call
 	 * covers both. A done one is opened again: another rule fired since the
 	 * chair confirmed, which is news to ask about. */
@@ -518,8 +521,8 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 /* The county's approved votes per candidate; the state's while the county
  * has fewer than the pooled rule's minimum; and in the night's first
  * minutes, while the state has too few approved, every tally sent so far
- * (hard-flagged ones left out), so the
- * first rooms are not judged against nothing. */
+ * (hard-flagged ones left out), so the first rooms are not judged
+ * against nothing. */
 static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                        struct wr_err *err)
 {
@@ -577,11 +580,13 @@ static int county_rule(const char *rule)
 	       !strcmp(rule, "turnout_county");
 }
 
-/* second: raised after the tally was approved (see second_look). */
+/* second: raised after the tally was approved (see second_look), and then
+ * only when the tally has no flag of the rule. 1 when added, 0 when not,
+ * <0 on error. */
 static int add_flag(struct wr_scorer *sc, int64_t id, const struct wr_flag *f,
                     const char *now, int second, struct wr_err *err)
 {
-	sqlite3_stmt *st = sc->st[Q_FLAG_ADD];
+	sqlite3_stmt *st = sc->st[second ? Q_FLAG_ADD_NEW : Q_FLAG_ADD];
 
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, f->rule, -1, SQLITE_STATIC);
@@ -591,7 +596,9 @@ static int add_flag(struct wr_scorer *sc, int64_t id, const struct wr_flag *f,
 	sqlite3_bind_double(st, 6, f->threshold);
 	sqlite3_bind_text(st, 7, now, -1, SQLITE_STATIC);
 	sqlite3_bind_int(st, 8, second);
-	return exec_done(sc, st, err);
+	if (exec_done(sc, st, err) != WR_OK)
+		return -1;
+	return sqlite3_changes(sc->s->db) > 0;
 }
 
 /* Replaces the tally's flags (only the county rules' on a re-score, so the
@@ -609,7 +616,7 @@ static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f
 		return WR_ESTORE;
 	for (size_t i = 0; i < n; i++)
 		if ((!only_county || county_rule(f[i].rule)) &&
-		    add_flag(sc, id, &f[i], now, 0, err) != WR_OK)
+		    add_flag(sc, id, &f[i], now, 0, err) < 0)
 			return WR_ESTORE;
 	st = sc->st[Q_STATE];
 	sqlite3_bind_int64(st, 1, id);
@@ -625,19 +632,6 @@ static int judge(struct wr_scorer *sc, int64_t id, const struct wr_rule_ctx *c,
 	return write_flags(sc, id, flags, n, only_county, err);
 }
 
-/* 1 when the tally has a flag of rule, 0 when not, <0 on error. */
-static int has_flag(struct wr_scorer *sc, int64_t id, const char *rule, struct wr_err *err)
-{
-	sqlite3_stmt *st = sc->st[Q_FLAG_HAS];
-	int rc;
-
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_text(st, 2, rule, -1, SQLITE_STATIC);
-	rc = step(sc, st, err);
-	done(st);
-	return rc;
-}
-
 /* Lists the tally for a call to its chair, in the audit as the rules'. */
 static int call_back(struct wr_scorer *sc, const struct tally *t, const struct wr_flag *f,
                      const char *now, struct wr_err *err)
@@ -647,7 +641,7 @@ static int call_back(struct wr_scorer *sc, const struct tally *t, const struct w
 	char why[300];
 	int rc;
 
-	snprintf(why, sizeof why, "second look after approval: %s", f->message);
+	snprintf(why, sizeof why, WR_SECOND_LOOK "%s", f->message);
 	sqlite3_bind_int64(st, 1, t->id);
 	sqlite3_bind_text(st, 2, why, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, now, -1, SQLITE_STATIC);
@@ -686,14 +680,10 @@ static int second_look(struct wr_scorer *sc, const struct tally *t,
 	for (size_t i = 0; i < n; i++) {
 		if (!share_rule(f[i].rule) || f[i].severity < WR_SEV_WARN)
 			continue;
-		if ((rc = has_flag(sc, t->id, f[i].rule, err)) != 0) {
-			if (rc < 0)
-				return WR_ESTORE;
-			continue;
-		}
-		if (add_flag(sc, t->id, &f[i], now, 1, err) != WR_OK)
+		if ((rc = add_flag(sc, t->id, &f[i], now, 1, err)) < 0)
 			return WR_ESTORE;
-		first = first < n ? first : i;
+		if (rc && first == n)
+			first = i;
 	}
 	return first < n ? call_back(sc, t, &f[first], now, err) : WR_OK;
 }

@@ -1017,7 +1017,10 @@ static int listed_second_look(struct fx *f, const char *sid)
 	json_array_foreach(all, i, x)
 		if (!strcmp(json_string_value(json_object_get(x, "submission_id")), sid)) {
 			assert_true(json_is_true(json_object_get(x, "second_look")));
+			assert_string_equal(wr_detail_flag_note(x), "second look after approval: ");
 			found = 1;
+		} else {
+			assert_string_equal(wr_detail_flag_note(x), "");
 		}
 	json_decref(all);
 	return found;

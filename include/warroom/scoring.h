@@ -13,6 +13,9 @@
 
 struct wr_scorer;
 
+/* How a second look's flag is shown and its callback begins. */
+#define WR_SECOND_LOOK "second look after approval: "
+
 int wr_scorer_open(struct wr_scorer **sc, struct wr_store *s, struct wr_err *err);
 void wr_scorer_close(struct wr_scorer *sc);
 

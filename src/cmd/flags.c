@@ -16,8 +16,7 @@ static void print_text(json_t *flags)
 		       json_string_value(json_object_get(f, "rule")),
 		       json_string_value(json_object_get(f, "precinct")) ?: "-",
 		       json_string_value(json_object_get(f, "submission_id")),
-		       json_is_true(json_object_get(f, "second_look")) ? "second look after "
-		       "approval: " : "", json_string_value(json_object_get(f, "message")));
+		       wr_detail_flag_note(f), json_string_value(json_object_get(f, "message")));
 }
 
 static int run(int argc, char **argv)

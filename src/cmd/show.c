@@ -77,8 +77,7 @@ static void print_text(json_t *t)
 	printf("\nflags:%s\n", json_array_size(json_object_get(t, "flags")) ? "" : " none");
 	json_array_foreach(json_object_get(t, "flags"), i, x)
 		printf("  %-4s %-20s %s%s\n", str(x, "severity"), str(x, "rule"),
-		       json_is_true(json_object_get(x, "second_look")) ? "second look after "
-		       "approval: " : "", str(x, "message"));
+		       wr_detail_flag_note(x), str(x, "message"));
 	printf("\nrevisions:\n");
 	json_array_foreach(json_object_get(t, "revisions"), i, x)
 		printf("  %lld  %-20s %-10s %-7s total %lld  %s\n",

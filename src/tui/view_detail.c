@@ -191,8 +191,7 @@ static void flags(struct detail *d, json_t *j, int width)
 		char line[600];
 		snprintf(line, sizeof line, " %s %s %s: %s%s", hard ? "!!" : warn ? " !" : " i",
 		         hard ? "HARD" : warn ? "WARN" : "info", str(f, "rule"),
-		         json_is_true(json_object_get(f, "second_look")) ? "second look after "
-		         "approval: " : "", str(f, "message"));
+		         wr_detail_flag_note(f), str(f, "message"));
 		add_wrapped(d, hard ? C_HARD : warn ? C_WARN : C_INFO, width, "         ", line);
 	}
 }
