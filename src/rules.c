@@ -324,34 +324,76 @@ static double betabin_tail(int64_t k, int64_t n, double q, double conc)
 	return fmin(1, fmax(2 * sum, 1e-12));
 }
 
-/* Each candidate's count against what the approved votes around it predict
- * for a room of this size. Rooms of one county vote alike but not the
- * same, so the count is beta-binomial, not binomial: shares drawn around
- * the pooled share with a concentration (higher: rooms more alike), lower
- * when the pool is the state's, whose counties differ as well. Asks how
- * often a clean room this size would show the count or further out, so a
- * 12-voter room with 8 for a 1% candidate is caught and a 12-voter room's
- * ordinary noise is not. Pools the county's approved votes, or the state's
- * while the county has too few. */
-static const char *const POOLS[] = {
-	"the county's approved votes", "the state's approved votes",
-	"the state's tallies so far (too few approved yet)",
+/* What the approved votes predict for a room: a share to expect and how
+ * alike rooms are around it (a beta concentration). A county's shares are
+ * drawn around the state's and a room's around its county's, so against
+ * the state alone rooms spread by both (state_concentration), and each
+ * vote the county has approved pulls the expectation toward the county's
+ * own share and narrows the spread toward a room's alone (concentration).
+ * That is a Beta prior around the state's share, of weight county_w,
+ * updated by the county's rooms, each worth fewer than its votes because
+ * rooms of one county differ too. So the first approved room of a county
+ * already counts a little, and none is judged against a county's
+ * share it only just started showing. */
+struct expect {
+	double share[WR_MAX_CANDIDATES];
+	double conc;
 };
+
+static void pooled_expect(const struct wr_rule_ctx *c, double room_c, double state_c,
+                          struct expect *e)
+{
+	/* The county spread that, with the rooms', gives state_c in all. */
+	double county_w = state_c < room_c ? state_c * (room_c + 1) / (room_c - state_c) : 0;
+	double room = c->county_rooms > 0 ? (double)c->county_votes / c->county_rooms : 0;
+	double w = county_w > 0 && room > 0 ? (double)c->county_votes * (room_c + 1) /
+	                                      (room + room_c) : 0;
+	double post = county_w + w;
+
+	for (size_t i = 0; i < c->ncand; i++)
+		e->share[i] = w > 0 ? (county_w * c->state_share[i] + w * c->county_share[i]) / post
+		                    : c->state_share[i];
+	/* A room's share varies by the county's remaining uncertainty and by
+	 * rooms around the county: 1/(conc+1) adds up as a variance does. */
+	e->conc = county_w > 0 ? (post + 1) * (room_c + 1) / (post + room_c + 1) - 1 : state_c;
+}
+
+/* Each candidate's count against what the approved votes around it predict
+ * for a room of this size. Rooms vote alike but not the same, so the count
+ * is beta-binomial, not binomial. Asks how often a clean room this size
+ * would show the count or further out, so a 12-voter room with 8 for a 1%
+ * candidate is caught and a 12-voter room's ordinary noise is not. In the
+ * night's first minutes, while the state has too few approved, the state's
+ * share is every tally sent so far, so the first rooms are not judged
+ * against nothing. */
+static void pooled_source(const struct wr_rule_ctx *c, char *buf, size_t n)
+{
+	const char *state = c->state_sent ? "the state's tallies so far (too few approved yet)"
+	                                  : "the state's approved votes";
+
+	if (c->county_votes > 0)
+		snprintf(buf, n, "%s with the county's %lld approved", state,
+		         (long long)c->county_votes);
+	else
+		snprintf(buf, n, "%s (none approved in the county yet)", state);
+}
 
 static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
 {
-	double conc = c->pooled_statewide ? p[2] : p[1], worst_p = 1;
+	struct expect e;
+	double worst_p = 1;
 	/* Out of what was counted: a total below the votes' sum is sum_mismatch's. */
 	int64_t n = sum(c->votes, c->ncand) > c->total ? sum(c->votes, c->ncand) : c->total;
 	size_t worst = 0;
+	char source[128];
 
-	if (c->pooled_votes < p[3] || c->total <= 0 || c->pooled_statewide < 0 ||
-	    c->pooled_statewide > 2)
+	if (c->state_votes < p[3] || c->total <= 0)
 		return 0;
+	pooled_expect(c, p[1], p[2], &e);
 	for (size_t i = 0; i < c->ncand; i++) {
 		/* A share nobody has shown yet is unlikely, not impossible. */
-		double q = fmin(fmax(c->pooled_share[i], 0.002), 0.998);
-		double tail = betabin_tail(c->votes[i], n, q, conc);
+		double q = fmin(fmax(e.share[i], 0.002), 0.998);
+		double tail = betabin_tail(c->votes[i], n, q, e.conc);
 
 		if (tail < worst_p) {
 			worst_p = tail;
@@ -360,12 +402,12 @@ static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag
 	}
 	if (worst_p * p[0] > 1)
 		return 0;
+	pooled_source(c, source, sizeof source);
 	return fire(f, 1 / worst_p, p[0], "%s has %lld of %lld here (%.0f%%); %s give "
 	            "%.0f%%, about %.0f; a room this size shows that about 1 time in %.0f",
 	            c->cand[worst], (long long)c->votes[worst], (long long)n,
-	            100.0 * (double)c->votes[worst] / (double)n, POOLS[c->pooled_statewide],
-	            100 * c->pooled_share[worst], (double)n * c->pooled_share[worst],
-	            1 / worst_p);
+	            100.0 * (double)c->votes[worst] / (double)n, source,
+	            100 * e.share[worst], (double)n * e.share[worst], 1 / worst_p);
 }
 
 /* --- rates --------------------------------------------------------------- */
@@ -436,17 +478,19 @@ static const struct wr_rule table[] = {
 	                { "min_votes", 20, 0, 10000, "only precincts this big" } },
 	  r_leader, WR_SEV_NONE },
 	{ "county_outlier", WR_SEV_WARN, "a candidate's share far from the county's "
-	  "approved precincts", { { "z", 4.0, 1.5, 50, "robust z-score" },
+	  "approved precincts", { { "z", 5.0, 1.5, 50, "robust z-score" },
 	                          { "min_precincts", 5, 2, 10000, "approved in the county" },
 	                          { "mad_floor", 0.03, 0.001, 0.5, "smallest MAD used" },
 	                          { "min_votes", 20, 0, 10000, "only precincts this big" } },
 	  r_county_outlier, WR_SEV_NONE },
 	{ "pooled_share", WR_SEV_WARN, "a candidate's count far from what the approved "
 	  "votes predict for a room this size",
-	  { { "odds", 100, 10, 1e9, "flag what a clean room shows 1 time in this many" },
+	  { { "odds", 40, 10, 1e9, "flag what a clean room shows 1 time in this many" },
 	    { "concentration", 100, 1, 100000, "how alike a county's rooms vote" },
-	    { "state_concentration", 40, 1, 100000, "the same, against the state's votes" },
-	    { "min_pooled", 300, 0, 1e9, "approved votes needed to compare" } },
+	    { "state_concentration", 40, 1, 100000, "the same around the state's votes, "
+	      "as counties differ too (at or above concentration: a county's votes "
+	      "never move what is expected)" },
+	    { "min_pooled", 300, 0, 1e9, "state votes needed to compare" } },
 	  r_pooled, WR_SEV_NONE },
 	{ "conflicting_revision", WR_SEV_WARN, "a revision with other numbers",
 	  { { 0 } }, r_revision, WR_SEV_NONE },

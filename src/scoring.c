@@ -518,38 +518,45 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	return rc < 0 ? rc : WR_OK;
 }
 
-/* The county's approved votes per candidate; the state's while the county
- * has fewer than the pooled rule's minimum; and in the night's first
- * minutes, while the state has too few approved, every tally sent so far
- * (hard-flagged ones left out), so the first rooms are not judged
- * against nothing. */
+/* The county's and the state's approved votes per candidate, less the
+ * tally's own when it is approved; and in the night's first minutes, while
+ * the state has too few approved, every tally sent so far (hard-flagged
+ * ones left out) in the state's place. */
 static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                        struct wr_err *err)
 {
 	sqlite3_stmt *st = sc->st[Q_POOLED];
 	int64_t v[3][WR_MAX_CANDIDATES] = { { 0 } }, n[3] = { 0, 0, 0 };
-	double min = param(sc, "pooled_share", "min_pooled");
-	int rc, which = 0;
+	/* As wr_scorer_approved pooled it; only the latest approved tally of a
+	 * precinct is ever scored once approved (a second look). */
+	int own = t->approved && c->reported_at >= c->opens_at && c->total > 0;
+	int rc, state;
 
 	sqlite3_bind_text(st, 1, t->county, -1, SQLITE_STATIC);
 	while ((rc = step(sc, st, err)) == 1) {
 		int scope = sqlite3_column_int(st, 0), i = wr_contest_find(&sc->contest,
 		                                                           text(st, 1));
 
-		if (i >= 0 && scope >= 0 && scope < 3) {
+		if (i >= 0 && scope >= 0 && scope < 3)
 			v[scope][i] = sqlite3_column_int64(st, 2);
-			n[scope] += v[scope][i];
-		}
 	}
 	done(st);
 	if (rc < 0)
 		return rc;
-	while (which < 2 && n[which] < min)
-		which++;
-	c->pooled_statewide = which;
-	c->pooled_votes = n[which];
-	for (size_t i = 0; i < c->ncand && n[which] > 0; i++)
-		c->pooled_share[i] = (double)v[which][i] / (double)n[which];
+	for (int k = 0; k < 3; k++)
+		for (size_t i = 0; i < c->ncand; i++) {
+			v[k][i] -= k < 2 && own ? c->votes[i] : 0;
+			n[k] += v[k][i];
+		}
+	state = n[1] < param(sc, "pooled_share", "min_pooled") ? 2 : 1;
+	c->state_sent = state == 2;
+	c->state_votes = n[state];
+	c->county_votes = n[0];
+	c->county_rooms = c->county_approved - own;
+	for (size_t i = 0; i < c->ncand; i++) {
+		c->state_share[i] = n[state] > 0 ? (double)v[state][i] / (double)n[state] : 0;
+		c->county_share[i] = n[0] > 0 ? (double)v[0][i] / (double)n[0] : 0;
+	}
 	return WR_OK;
 }
 

@@ -883,8 +883,8 @@ static double tail_long_way(int64_t k, int64_t n, double q, double conc)
 	return fmin(1, 2 * ((double)k >= (double)n * q ? hi : lo));
 }
 
-/* The smallest count of candidate 0 (of n, the rest to candidate 1, both
- * pooled at 50%) that the rule flags. */
+/* The smallest count of candidate 0 (of n, the rest to candidate 1) at or
+ * over half that the rule flags. */
 static int64_t first_flagged(struct wr_rule_ctx *c, int64_t n)
 {
 	c->total = n;
@@ -898,8 +898,8 @@ static int64_t first_flagged(struct wr_rule_ctx *c, int64_t n)
 }
 
 /* pooled_share: flags a count a clean room of that size shows less than 1
- * time in odds (100), on a beta-binomial with concentration 100 around the
- * county's pooled share (40 around the state's). */
+ * time in odds (40), on a beta-binomial around the state's share with
+ * concentration 40 while the county has approved nothing. */
 static void test_pooled_share(void **state)
 {
 	struct wr_rule_ctx c = ctx();
@@ -908,29 +908,25 @@ static void test_pooled_share(void **state)
 
 	(void)state;
 	c.ncand = 2;
-	c.pooled_votes = 1000;
-	c.pooled_share[0] = c.pooled_share[1] = 0.5;
+	c.state_votes = 1000;
+	c.state_share[0] = c.state_share[1] = 0.5;
 	k = first_flagged(&c, 100);
-	assert_in_range(k, 66, 80);
-	assert_true(tail_long_way(k, 100, 0.5, 100) <= 0.01);      /* at the bar */
-	assert_true(tail_long_way(k - 1, 100, 0.5, 100) > 0.01);   /* just inside it */
-	snprintf(want, sizeof want, "trump has %lld of 100 here (%lld%%); the county's "
-	         "approved votes give 50%%, about 50; a room this size shows that about 1 "
-	         "time in %.0f", (long long)k, (long long)k, 1 / tail_long_way(k, 100, 0.5, 100));
-	expect(run(&c, "pooled_share"), WR_SEV_WARN, 1 / tail_long_way(k, 100, 0.5, 100), 100,
+	assert_in_range(k, 66, 85);
+	assert_true(tail_long_way(k, 100, 0.5, 40) <= 1 / 40.0);      /* at the bar */
+	assert_true(tail_long_way(k - 1, 100, 0.5, 40) > 1 / 40.0);   /* just inside it */
+	snprintf(want, sizeof want, "trump has %lld of 100 here (%lld%%); the state's "
+	         "approved votes (none approved in the county yet) give 50%%, about 50; a "
+	         "room this size shows that about 1 time in %.0f", (long long)k,
+	         (long long)k, 1 / tail_long_way(k, 100, 0.5, 40));
+	expect(run(&c, "pooled_share"), WR_SEV_WARN, 1 / tail_long_way(k, 100, 0.5, 40), 40,
 	       want);
 	/* The walk down agrees with the long way too. */
 	c.votes[0] = 100 - k;
 	c.votes[1] = k;
-	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(100 - k, 100, 0.5, 100));
-
-	/* The state's pool: counties differ, so the bar is further out. */
-	c.pooled_statewide = 1;
-	assert_true(first_flagged(&c, 100) > k);
-	assert_non_null(strstr(run(&c, "pooled_share")->message, "the state's approved votes"));
-	c.pooled_statewide = 2;
+	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(100 - k, 100, 0.5, 40));
+	c.state_sent = 1;
 	assert_non_null(strstr(run(&c, "pooled_share")->message, "tallies so far"));
-	c.pooled_statewide = 0;
+	c.state_sent = 0;
 
 	/* A small room: 8 of 12 for a 1% candidate is no noise; 8 of 12 for a
 	 * 50% one is. */
@@ -938,30 +934,101 @@ static void test_pooled_share(void **state)
 	c.votes[0] = 4;
 	c.votes[1] = 8;
 	assert_null(run(&c, "pooled_share"));
-	c.pooled_share[0] = 0.99;
-	c.pooled_share[1] = 0.01;
+	c.state_share[0] = 0.99;
+	c.state_share[1] = 0.01;
 	assert_non_null(strstr(run(&c, "pooled_share")->message, " of 12 here"));
 
 	/* Votes above the total (sum_mismatch's to flag): 7 of 12 counted is
 	 * ordinary, not 7 of a total of 6. */
 	c.votes[0] = 7;
 	c.votes[1] = 5;
-	c.pooled_share[0] = c.pooled_share[1] = 0.5;
+	c.state_share[0] = c.state_share[1] = 0.5;
 	c.total = 6;
 	assert_null(run(&c, "pooled_share"));
 
 	/* A big room far out stays finite. */
-	c.pooled_share[0] = c.pooled_share[1] = 0.5;
 	c.total = 3000;
 	c.votes[0] = 0;
 	c.votes[1] = 3000;
 	assert_true(run(&c, "pooled_share")->value <= 1e12);
 
-	/* Too few approved votes to compare: inclusive at 300. */
-	c.pooled_votes = 299;
+	/* Too few of the state's votes to compare: inclusive at 300. */
+	c.state_votes = 299;
 	assert_null(run(&c, "pooled_share"));
-	c.pooled_votes = 300;
+	c.state_votes = 300;
 	assert_non_null(run(&c, "pooled_share"));
+}
+
+/* The rule's expectation for a county that has approved `votes` in
+ * `rooms` at `share` for candidate 0, around a state at 50%, worked out
+ * here from the defaults (concentration 100, state 40) to check the rule. */
+static void county_expect(int64_t votes, int rooms, double share, double *q, double *conc)
+{
+	double county_w = 40.0 * 101 / 60, w = (double)votes * 101 / ((double)votes / rooms + 100);
+	double post = county_w + w;
+
+	*q = (county_w * 0.5 + w * share) / post;
+	*conc = (post + 1) * 101 / (post + 101) - 1;
+}
+
+/* Each vote the county approves pulls the expectation toward its shares
+ * and narrows the spread toward a room's alone. */
+static void test_pooled_share_county_pull(void **state)
+{
+	struct wr_rule_ctx c = ctx();
+	struct wr_thresholds t;
+	char want[240];
+	double q, conc;
+	int64_t k;
+
+	(void)state;
+	c.ncand = 2;
+	c.state_votes = 1000;
+	c.state_share[0] = c.state_share[1] = 0.5;
+	c.county_share[0] = 0.7;
+	c.county_share[1] = 0.3;
+	c.county_votes = 400;
+	c.county_rooms = 4;
+	county_expect(400, 4, 0.7, &q, &conc);
+	assert_true(q > 0.6 && q < 0.7 && conc > 40 && conc < 100);
+	c.total = 100;
+	c.votes[0] = 30;
+	c.votes[1] = 70;
+	snprintf(want, sizeof want, "trump has 30 of 100 here (30%%); the state's approved "
+	         "votes with the county's 400 approved give %.0f%%, about %.0f; a room this "
+	         "size shows that about 1 time in %.0f", 100 * q, 100 * q,
+	         1 / tail_long_way(30, 100, q, conc));
+	expect(run(&c, "pooled_share"), WR_SEV_WARN, 1 / tail_long_way(30, 100, q, conc), 40,
+	       want);
+
+	/* A lot of county votes: the county's share with a room's spread. */
+	c.county_votes = 100000000;
+	c.county_rooms = 1000000;
+	county_expect(100000000, 1000000, 0.7, &q, &conc);
+	assert_true(fabs(q - 0.7) < 1e-3 && conc > 99.9);
+	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(30, 100, q, conc));
+
+	/* One approved room of 100 already counts a little. */
+	c.county_votes = 100;
+	c.county_rooms = 1;
+	county_expect(100, 1, 0.7, &q, &conc);
+	assert_true(q > 0.55 && q < 0.6);
+	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(30, 100, q, conc));
+	k = first_flagged(&c, 100);
+	c.county_votes = 0;
+	c.county_rooms = 0;
+	assert_true(first_flagged(&c, 100) < k);  /* 70% for trump looks less odd now */
+
+	/* State spread at or above a room's: the county never moves it. */
+	wr_thresholds_default(&t);
+	t.value[idx("pooled_share")][pidx("pooled_share", "state_concentration")] = 100;
+	c.county_votes = 400;
+	c.county_rooms = 4;
+	c.total = 100;
+	c.votes[0] = 30;
+	c.votes[1] = 70;
+	assert_near(run_t(&t, &c, "pooled_share")->value, 1 / tail_long_way(30, 100, 0.5, 100));
+	assert_non_null(strstr(run_t(&t, &c, "pooled_share")->message, "give 50%"));
 }
 
 static void test_county_outlier(void **state)
@@ -975,29 +1042,29 @@ static void test_county_outlier(void **state)
 	c.county_median[0] = 0.6;
 	c.county_median[1] = 0.3;
 	c.county_median[2] = 0.1;
-	c.county_mad[0] = 0.05;
-	c.county_mad[1] = 0.05;
+	c.county_mad[0] = 0.04;
+	c.county_mad[1] = 0.04;
 	c.county_mad[2] = 0.02;  /* under the 0.03 floor */
 	assert_null(run(&c, "county_outlier"));
-	set_votes(&c, 89, 6, 5);                       /* trump z +3.9 */
+	set_votes(&c, 89, 6, 5);                       /* trump z +4.9 */
 	assert_null(run(&c, "county_outlier"));
-	set_votes(&c, 90, 5, 5);                       /* trump z +4.05 */
-	expect(run(&c, "county_outlier"), WR_SEV_WARN, (0.9 - 0.6) / (1.4826 * 0.05), 4,
+	set_votes(&c, 90, 5, 5);                       /* trump z +5.06 */
+	expect(run(&c, "county_outlier"), WR_SEV_WARN, (0.9 - 0.6) / (1.4826 * 0.04), 5,
 	       "trump has 90% here against a median of 60% in the county's 5 approved "
-	       "precincts (z +4.0)");
-	set_votes(&c, 30, 60, 10);                     /* trump -4.05, desantis +4.05 */
+	       "precincts (z +5.1)");
+	set_votes(&c, 30, 60, 10);                     /* trump -5.06, desantis +5.06 */
 	assert_non_null(run(&c, "county_outlier"));
-	set_votes(&c, 30, 55, 15);                     /* trump -4.05 is the worst */
-	expect(run(&c, "county_outlier"), WR_SEV_WARN, (0.3 - 0.6) / (1.4826 * 0.05), 4,
+	set_votes(&c, 30, 55, 15);                     /* trump -5.06 is the worst */
+	expect(run(&c, "county_outlier"), WR_SEV_WARN, (0.3 - 0.6) / (1.4826 * 0.04), 5,
 	       "trump has 30% here against a median of 60% in the county's 5 approved "
-	       "precincts (z -4.0)");
+	       "precincts (z -5.1)");
 	/* The MAD floor: haley's MAD 0.02 counts as 0.03. */
-	set_votes(&c, 45, 28, 27);                     /* haley (0.27-0.1)/0.0445 = 3.8 */
+	set_votes(&c, 45, 23, 32);                     /* haley (0.32-0.1)/0.0445 = 4.95 */
 	assert_null(run(&c, "county_outlier"));
-	set_votes(&c, 45, 27, 28);                     /* haley 4.05 */
-	expect(run(&c, "county_outlier"), WR_SEV_WARN, (0.28 - 0.1) / (1.4826 * 0.03), 4,
-	       "haley has 28% here against a median of 10% in the county's 5 approved "
-	       "precincts (z +4.0)");
+	set_votes(&c, 45, 22, 33);                     /* haley 5.17 */
+	expect(run(&c, "county_outlier"), WR_SEV_WARN, (0.33 - 0.1) / (1.4826 * 0.03), 5,
+	       "haley has 33% here against a median of 10% in the county's 5 approved "
+	       "precincts (z +5.2)");
 	/* min_precincts: 4 approved is too few. */
 	set_votes(&c, 90, 5, 5);
 	c.county_approved = 4;
@@ -1015,7 +1082,7 @@ static void test_county_outlier(void **state)
 
 	/* z at a configured threshold and one ulp either side. */
 	set_votes(&c, 80, 15, 5);
-	z = (0.8 - 0.6) / (1.4826 * 0.05);
+	z = (0.8 - 0.6) / (1.4826 * 0.04);
 	wr_thresholds_default(&t);
 	t.value[idx("county_outlier")][pidx("county_outlier", "z")] = z;
 	assert_non_null(run_t(&t, &c, "county_outlier"));
@@ -1023,7 +1090,7 @@ static void test_county_outlier(void **state)
 	assert_non_null(run_t(&t, &c, "county_outlier"));
 	t.value[idx("county_outlier")][pidx("county_outlier", "z")] = nextafter(z, 100);
 	assert_null(run_t(&t, &c, "county_outlier"));
-	/* A configured floor of 0.1: trump's MAD 0.05 counts as 0.1. */
+	/* A configured floor of 0.1: trump's MAD 0.04 counts as 0.1. */
 	t.value[idx("county_outlier")][pidx("county_outlier", "z")] = 4;
 	t.value[idx("county_outlier")][pidx("county_outlier", "mad_floor")] = 0.1;
 	set_votes(&c, 90, 5, 5);                       /* z now +2.0 */
@@ -1498,6 +1565,7 @@ int main(void)
 		cmocka_unit_test(test_leader_share),
 		cmocka_unit_test(test_county_outlier),
 		cmocka_unit_test(test_pooled_share),
+		cmocka_unit_test(test_pooled_share_county_pull),
 		cmocka_unit_test(test_turnout_county),
 		cmocka_unit_test(test_burst),
 		cmocka_unit_test(test_rates),

@@ -933,7 +933,7 @@ static void test_first_tallies_have_context(void **state)
 	}
 	put(f, (struct tl){ .sid = "odd2", .pct = "19101-002", .v = { 10, 85, 5 } });
 	assert_non_null(strstr(message_of(f, "odd2", "pooled_share"),
-	                       "the state's approved votes give"));
+	                       "the state's approved votes (none approved in the county yet) give"));
 	/* 19101 has nothing approved: 160 is 1.6x the state's 1.0x of 2016. */
 	put(f, (struct tl){ .sid = "big", .pct = "19101-003", .v = { 96, 48, 16 } });
 	assert_string_equal(message_of(f, "big", "turnout_county"),
@@ -984,7 +984,7 @@ static void test_county_outlier_after_approvals(void **state)
 	assert_int_equal(tu_int(&f->t.s, "SELECT sum(n) FROM county_share_bins WHERE"
 	                        " candidate = 'desantis'"), 5);
 	assert_string_equal(state_of(f, "out"), "flagged");
-	expect_flag(f, "out", "county_outlier", "warn", (0.85 - 0.30) / (1.4826 * 0.03), 4,
+	expect_flag(f, "out", "county_outlier", "warn", (0.85 - 0.30) / (1.4826 * 0.03), 5,
 	            "desantis has 85% here against a median of 30% in the county's 5 "
 	            "approved precincts (z +12.4)");
 	assert_string_equal(state_of(f, "ord"), "clean");
@@ -996,7 +996,7 @@ static void test_county_outlier_after_approvals(void **state)
 	 * precinct; another county has no approved precincts. */
 	put(f, (struct tl){ .sid = "out2", .pct = "19101-003", .v = { 90, 5, 5 } });
 	assert_string_equal(state_of(f, "out2"), "flagged");
-	expect_flag(f, "out2", "county_outlier", "warn", (0.90 - 0.60) / (1.4826 * 0.03), 4,
+	expect_flag(f, "out2", "county_outlier", "warn", (0.90 - 0.60) / (1.4826 * 0.03), 5,
 	            "trump has 90% here against a median of 60% in the county's 5 "
 	            "approved precincts (z +6.7)");
 	put(f, (struct tl){ .sid = "q1", .pct = "19103-001", .v = { 10, 85, 5 } });
@@ -1055,7 +1055,7 @@ static void test_second_look(void **state)
 		approve(f, sid);   /* the fifth approved (n4) re-scores the county */
 	}
 	assert_string_equal(state_of(f, "early"), "approved");
-	expect_flag(f, "early", "county_outlier", "warn", (0.85 - 0.30) / (1.4826 * 0.03), 4,
+	expect_flag(f, "early", "county_outlier", "warn", (0.85 - 0.30) / (1.4826 * 0.03), 5,
 	            "desantis has 85% here against a median of 30% in the county's 5 "
 	            "approved precincts (z +12.4)");
 	assert_int_equal(tu_int(&f->t.s, "SELECT second_look FROM flags WHERE submission ="
@@ -1084,6 +1084,9 @@ static void test_second_look(void **state)
 	}
 	assert_int_equal(nflags(f, "early", "county_outlier"), 1);
 	assert_int_equal(nflags(f, "early", "pooled_share"), 1);
+	/* Judged against the county's other 900 approved votes, not its own. */
+	assert_non_null(strstr(message_of(f, "early", "pooled_share"),
+	                       "with the county's 900 approved give"));
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM callbacks WHERE done_at IS NULL"
 	                        " AND reason LIKE 'second look after approval: %'"
 	                        " AND reason NOT LIKE '%median of 30%'"), 1);

@@ -47,11 +47,17 @@ struct wr_rule_ctx {
 	int64_t site_votes_based;          /* of the room's precincts with a 2016 */
 	int64_t window_device, window_reporter;  /* submissions this 15 minutes */
 	int64_t window_county, window_state;
-	double pooled_share[WR_MAX_CANDIDATES];   /* approved votes' shares, in */
-	int64_t pooled_votes;                     /* the county, else statewide */
-	int pooled_statewide;   /* 0: the county's approved; 1: the state's, as the
-	                         * county had too few; 2: every tally the state
-	                         * sent so far, as the state had too few approved */
+	/* pooled_share: the state's shares, which a county's are drawn around,
+	 * and the county's approved votes, which pull them toward its own. A
+	 * tally that is itself approved is left out of both, so a second look
+	 * does not judge it against its own votes. */
+	double state_share[WR_MAX_CANDIDATES];
+	int64_t state_votes;
+	int state_sent;        /* 1: the state's every tally sent so far, as it
+	                        * has too few approved */
+	double county_share[WR_MAX_CANDIDATES];
+	int64_t county_votes;
+	int county_rooms;      /* the precincts those votes came from */
 	int county_approved;                      /* precincts approved so far */
 	/* Approved votes of precincts with a 2016 caucus, and their 2016 votes:
 	 * the county's, or the state's while the county's 2016 votes are under
