@@ -470,17 +470,18 @@ static int precinct_known(struct wr_store *s, const char *code, struct wr_err *e
 }
 
 /* Of the roster's precincts for the reporter: how many, whether this one,
- * and the first by code with its name. */
+ * and the first by code with its name; whether the precinct is known, and
+ * whether a roster is loaded at all. */
 static const char roster_sql[] =
 	"SELECT count(*), coalesce(max(p.code = ?2), 0), min(p.code || ' ' || p.name),"
-	" EXISTS (SELECT 1 FROM precincts WHERE code = ?2)"
+	" EXISTS (SELECT 1 FROM precincts WHERE code = ?2), EXISTS (SELECT 1 FROM roster)"
 	" FROM roster r JOIN precincts p ON p.id = r.precinct_id WHERE r.reporter = ?1";
 
 int wr_hotline_roster(struct wr_store *s, const char *reporter, const char *precinct,
                       char *out, size_t n, struct wr_err *err)
 {
 	sqlite3_stmt *st;
-	int rc, listed = 0, here = 0, w = wr_utf8_prefix(reporter, 60);
+	int rc, listed = 0, here = 0, loaded = 0, w = wr_utf8_prefix(reporter, 60);
 	char first[200] = "";
 
 	out[0] = '\0';
@@ -492,11 +493,15 @@ int wr_hotline_roster(struct wr_store *s, const char *reporter, const char *prec
 		listed = sqlite3_column_int(st, 0);
 		here = sqlite3_column_int(st, 1) || !sqlite3_column_int(st, 3);
 		wr_store_text(st, 2, first, sizeof first);
+		loaded = sqlite3_column_int(st, 4);
 	}
 	sqlite3_finalize(st);
 	if (rc < 0)
 		return WR_ESTORE;
-	if (listed > 0 && !here)
+	if (loaded && listed == 0 && reporter[0])
+		snprintf(out, n, "%.*s%s is not on the roster: ask who they are and whose place "
+		         "they take", w, reporter, reporter[w] ? "..." : "");
+	else if (listed > 0 && !here)
 		snprintf(out, n, "%.*s%s is on the roster for %s%s, not this precinct: ask which "
 		         "precinct they report", w, reporter, reporter[w] ? "..." : "", first,
 		         listed > 1 ? " and others" : "");

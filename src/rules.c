@@ -160,6 +160,20 @@ static int r_roster(const struct wr_rule_ctx *c, const double *p, struct wr_flag
 	            c->roster_first);
 }
 
+/* With a roster loaded, a reporter it does not list is no one the party
+ * authorised: a stand-in, a misheard id, or someone else entirely. */
+static int r_unlisted(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
+{
+	const char *who = c->reporter ? c->reporter : "";
+	int n = wr_utf8_prefix(who, 60);
+
+	(void)p;
+	if (!c->roster_loaded || c->roster_listed > 0)
+		return 0;
+	return fire(f, 0, 1, "reporter %.*s%s is not on the roster: confirm who reported this "
+	            "tally", n, who, who[n] ? "..." : "");
+}
+
 static int r_super_site(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
 {
 	double ratio;
@@ -332,12 +346,15 @@ static double betabin_tail(int64_t k, int64_t n, double q, double conc)
  * own share and narrows the spread toward a room's alone (concentration).
  * That is a Beta prior around the state's share, of weight county_w,
  * updated by the county's rooms, each worth fewer than its votes because
- * rooms of one county differ too. So the first approved room of a county
- * already counts a little, and none is judged against a county's
- * share it only just started showing. */
+ * rooms of one county differ too. So a county's first approved room moves
+ * the expectation well toward its own shares (a 100-vote room by about 40%
+ * with the defaults), and no room is judged against a county's share it
+ * only just started showing. county_weight is 0 when the county's votes
+ * did not count (none approved, or state_concentration at or above
+ * concentration: counties then differ by nothing rooms do not). */
 struct expect {
 	double share[WR_MAX_CANDIDATES];
-	double conc;
+	double conc, county_weight;
 };
 
 static void pooled_expect(const struct wr_rule_ctx *c, double room_c, double state_c,
@@ -356,26 +373,30 @@ static void pooled_expect(const struct wr_rule_ctx *c, double room_c, double sta
 	/* A room's share varies by the county's remaining uncertainty and by
 	 * rooms around the county: 1/(conc+1) adds up as a variance does. */
 	e->conc = county_w > 0 ? (post + 1) * (room_c + 1) / (post + room_c + 1) - 1 : state_c;
+	e->county_weight = w;
 }
 
 /* Each candidate's count against what the approved votes around it predict
  * for a room of this size. Rooms vote alike but not the same, so the count
  * is beta-binomial, not binomial. Asks how often a clean room this size
  * would show the count or further out, so a 12-voter room with 8 for a 1%
- * candidate is caught and a 12-voter room's ordinary noise is not. In the
- * night's first minutes, while the state has too few approved, the state's
- * share is every tally sent so far, so the first rooms are not judged
- * against nothing. */
-static void pooled_source(const struct wr_rule_ctx *c, char *buf, size_t n)
+ * candidate is caught and a 12-voter room's ordinary noise is not. The
+ * state's share is the other counties' approved votes (the county's own
+ * would count twice), or in the night's first minutes, while they are too
+ * few, every tally sent so far, so the first rooms are not judged against
+ * nothing. */
+static void pooled_source(const struct wr_rule_ctx *c, const struct expect *e, char *buf,
+                          size_t n)
 {
-	const char *state = c->state_sent ? "the state's tallies so far (too few approved yet)"
-	                                  : "the state's approved votes";
+	const char *state = c->state_sent ? "every tally sent so far (too few approved yet)"
+	                                  : "the other counties' approved votes";
 
-	if (c->county_votes > 0)
-		snprintf(buf, n, "%s with the county's %lld approved", state,
-		         (long long)c->county_votes);
+	if (e->county_weight > 0)
+		snprintf(buf, n, "%s and the county's %lld in %d approved precinct%s", state,
+		         (long long)c->county_votes, c->county_rooms,
+		         c->county_rooms == 1 ? "" : "s");
 	else
-		snprintf(buf, n, "%s (none approved in the county yet)", state);
+		snprintf(buf, n, "%s", state);
 }
 
 static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
@@ -385,9 +406,10 @@ static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag
 	/* Out of what was counted: a total below the votes' sum is sum_mismatch's. */
 	int64_t n = sum(c->votes, c->ncand) > c->total ? sum(c->votes, c->ncand) : c->total;
 	size_t worst = 0;
+	int name;
 	char source[128];
 
-	if (c->state_votes < p[3] || c->total <= 0)
+	if (c->state_votes < p[3] || c->state_votes <= 0 || c->total <= 0)
 		return 0;
 	pooled_expect(c, p[1], p[2], &e);
 	for (size_t i = 0; i < c->ncand; i++) {
@@ -402,10 +424,12 @@ static int r_pooled(const struct wr_rule_ctx *c, const double *p, struct wr_flag
 	}
 	if (worst_p * p[0] > 1)
 		return 0;
-	pooled_source(c, source, sizeof source);
-	return fire(f, 1 / worst_p, p[0], "%s has %lld of %lld here (%.0f%%); %s give "
+	pooled_source(c, &e, source, sizeof source);
+	name = wr_utf8_prefix(c->cand[worst], 32);
+	return fire(f, 1 / worst_p, p[0], "%.*s%s has %lld of %lld here (%.0f%%); %s give "
 	            "%.0f%%, about %.0f; a room this size shows that about 1 time in %.0f",
-	            c->cand[worst], (long long)c->votes[worst], (long long)n,
+	            name, c->cand[worst], c->cand[worst][name] ? "..." : "",
+	            (long long)c->votes[worst], (long long)n,
 	            100.0 * (double)c->votes[worst] / (double)n, source,
 	            100 * e.share[worst], (double)n * e.share[worst], 1 / worst_p);
 }
@@ -490,7 +514,8 @@ static const struct wr_rule table[] = {
 	    { "state_concentration", 40, 1, 100000, "the same around the state's votes, "
 	      "as counties differ too (at or above concentration: a county's votes "
 	      "never move what is expected)" },
-	    { "min_pooled", 300, 0, 1e9, "state votes needed to compare" } },
+	    { "min_pooled", 300, 0, 1e9, "the other counties' approved votes needed "
+	      "(fewer: every tally sent so far)" } },
 	  r_pooled, WR_SEV_NONE },
 	{ "conflicting_revision", WR_SEV_WARN, "a revision with other numbers",
 	  { { 0 } }, r_revision, WR_SEV_NONE },
@@ -500,6 +525,8 @@ static const struct wr_rule table[] = {
 	  { { "sites", 1, 1, 100, "caucus sites allowed" } }, r_outside_site, WR_SEV_NONE },
 	{ "roster", WR_SEV_WARN, "a reporter tallying a precinct the roster gives to others",
 	  { { 0 } }, r_roster, WR_SEV_NONE },
+	{ "unlisted_reporter", WR_SEV_WARN, "a reporter the roster does not list, once a "
+	  "roster is loaded", { { 0 } }, r_unlisted, WR_SEV_NONE },
 	{ "super_site", WR_SEV_WARN, "a room of four or more precincts out of line as a "
 	  "whole", { { "ratio", 2.5, 1.1, 50, "times the room's 2016 caucus" },
 	             { "change", 100, 0, 100000, "votes of change at least" } },

@@ -128,9 +128,9 @@ static const char *const sql[Q_COUNT] = {
 	 * tally the state has sent since the opening ('+'). */
 	[Q_POOLED] = "SELECT CASE county_fips WHEN '*' THEN 1 WHEN '+' THEN 2 ELSE 0 END,"
 	             " candidate, votes FROM county_votes WHERE county_fips IN (?1, '*', '+')",
-	[Q_ROSTER] = "SELECT count(*), coalesce(max(r.precinct_id = ?2), 0), min(p.code)"
-	             " FROM roster r JOIN precincts p ON p.id = r.precinct_id"
-	             " WHERE r.reporter = ?1",
+	[Q_ROSTER] = "SELECT count(*), coalesce(max(r.precinct_id = ?2), 0), min(p.code),"
+	             " EXISTS (SELECT 1 FROM roster) FROM roster r JOIN precincts p"
+	             " ON p.id = r.precinct_id WHERE r.reporter = ?1",
 	[Q_POOL_ADD] = "INSERT INTO county_votes VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE"
 	               " SET votes = votes + ?3",
 };
@@ -387,6 +387,7 @@ static int load_roster(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 		c->roster_listed = sqlite3_column_int(st, 0);
 		c->roster_here = sqlite3_column_int(st, 1);
 		snprintf(c->roster_first, sizeof c->roster_first, "%s", text(st, 2));
+		c->roster_loaded = sqlite3_column_int(st, 3);
 	}
 	done(st);
 	return rc < 0 ? rc : WR_OK;
@@ -518,10 +519,12 @@ static int load_county(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	return rc < 0 ? rc : WR_OK;
 }
 
-/* The county's and the state's approved votes per candidate, less the
- * tally's own when it is approved; and in the night's first minutes, while
- * the state has too few approved, every tally sent so far (hard-flagged
- * ones left out) in the state's place. */
+/* The county's approved votes per candidate, less the tally's own when it
+ * is approved, and the other counties' (the state's less the county's:
+ * the county would otherwise count twice, and the tally's own drops out
+ * with it). In the night's first minutes, while the other counties have
+ * too few approved, every tally sent so far (hard-flagged ones left out)
+ * stands in for them. */
 static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_rule_ctx *c,
                        struct wr_err *err)
 {
@@ -543,11 +546,12 @@ static int load_pooled(struct wr_scorer *sc, const struct tally *t, struct wr_ru
 	done(st);
 	if (rc < 0)
 		return rc;
-	for (int k = 0; k < 3; k++)
-		for (size_t i = 0; i < c->ncand; i++) {
-			v[k][i] -= k < 2 && own ? c->votes[i] : 0;
+	for (size_t i = 0; i < c->ncand; i++) {
+		v[1][i] -= v[0][i];
+		v[0][i] -= own ? c->votes[i] : 0;
+		for (int k = 0; k < 3; k++)
 			n[k] += v[k][i];
-		}
+	}
 	state = n[1] < param(sc, "pooled_share", "min_pooled") ? 2 : 1;
 	c->state_sent = state == 2;
 	c->state_votes = n[state];

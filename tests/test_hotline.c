@@ -328,6 +328,10 @@ static void test_roster_at_readback(void **state)
 	char why[WR_HOTLINE_ROSTER_MAX];
 	struct wr_err err;
 
+	/* No roster loaded: nobody is judged. */
+	assert_int_equal(wr_hotline_roster(&f->t.s, "stand-in", "19153-005", why, sizeof why,
+	                                   &err), WR_OK);
+	assert_string_equal(why, "");
 	exec_sql(f, "INSERT INTO roster SELECT 'chair-a', id FROM precincts WHERE code ="
 	            " '19153-005'; INSERT INTO roster SELECT 'site-b', id FROM precincts"
 	            " WHERE code IN ('19153-002', '19153-001')");
@@ -336,7 +340,8 @@ static void test_roster_at_readback(void **state)
 	assert_string_equal(why, "");
 	assert_int_equal(wr_hotline_roster(&f->t.s, "stand-in", "19153-005", why, sizeof why,
 	                                   &err), WR_OK);
-	assert_string_equal(why, "");
+	assert_string_equal(why, "stand-in is not on the roster: ask who they are and whose "
+	                    "place they take");
 	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-501", why, sizeof why,
 	                                   &err), WR_OK);
 	assert_string_equal(why, "");

@@ -124,7 +124,7 @@ static void expect(const struct wr_flag *f, enum wr_severity sev, double value,
 static const char *const tested[] = {
 	"sum_mismatch", "absurd_count", "over_registered", "registered_share",
 	"turnout_2016", "turnout_2020", "turnout_county", "leader_share", "county_outlier", "pooled_share",
-	"conflicting_revision", "source_disagreement", "outside_site", "roster",
+	"conflicting_revision", "source_disagreement", "outside_site", "roster", "unlisted_reporter",
 	"super_site", "pre_opening", "burst", "county_rate", "state_rate",
 	"county_gate",  /* no check function: tested through wr_scorer_gate */
 };
@@ -504,6 +504,26 @@ static void test_roster(void **state)
 	c.roster_listed = 1;
 	expect(run(&c, "roster"), WR_SEV_WARN, 0, 1, "reporter aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
 	       "aaaaaaaaaaaaaaaaaaaaaaaa... is on the roster for precinct 19153-042, not this one");
+}
+
+/* unlisted_reporter: only while a roster is loaded, only a reporter it
+ * lists nowhere; the roster rule speaks for one listed elsewhere. */
+static void test_unlisted_reporter(void **state)
+{
+	struct wr_rule_ctx c = ctx();
+
+	(void)state;
+	c.reporter = "stand-in-anna";
+	assert_null(run(&c, "unlisted_reporter"));   /* no roster loaded */
+	c.roster_loaded = 1;
+	expect(run(&c, "unlisted_reporter"), WR_SEV_WARN, 0, 1, "reporter stand-in-anna is "
+	       "not on the roster: confirm who reported this tally");
+	c.roster_listed = 1;
+	c.roster_here = 1;
+	assert_null(run(&c, "unlisted_reporter"));
+	c.roster_here = 0;                            /* listed, for another precinct */
+	assert_null(run(&c, "unlisted_reporter"));
+	assert_non_null(run(&c, "roster"));
 }
 
 /* super_site: only rooms of 4+ precincts. Votes above the room's
@@ -903,6 +923,7 @@ static int64_t first_flagged(struct wr_rule_ctx *c, int64_t n)
 static void test_pooled_share(void **state)
 {
 	struct wr_rule_ctx c = ctx();
+	struct wr_thresholds t;
 	char want[240];
 	int64_t k;
 
@@ -914,9 +935,9 @@ static void test_pooled_share(void **state)
 	assert_in_range(k, 66, 85);
 	assert_true(tail_long_way(k, 100, 0.5, 40) <= 1 / 40.0);      /* at the bar */
 	assert_true(tail_long_way(k - 1, 100, 0.5, 40) > 1 / 40.0);   /* just inside it */
-	snprintf(want, sizeof want, "trump has %lld of 100 here (%lld%%); the state's "
-	         "approved votes (none approved in the county yet) give 50%%, about 50; a "
-	         "room this size shows that about 1 time in %.0f", (long long)k,
+	snprintf(want, sizeof want, "trump has %lld of 100 here (%lld%%); the other "
+	         "counties' approved votes give 50%%, about 50; a room this size shows that "
+	         "about 1 time in %.0f", (long long)k,
 	         (long long)k, 1 / tail_long_way(k, 100, 0.5, 40));
 	expect(run(&c, "pooled_share"), WR_SEV_WARN, 1 / tail_long_way(k, 100, 0.5, 40), 40,
 	       want);
@@ -925,7 +946,8 @@ static void test_pooled_share(void **state)
 	c.votes[1] = k;
 	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(100 - k, 100, 0.5, 40));
 	c.state_sent = 1;
-	assert_non_null(strstr(run(&c, "pooled_share")->message, "tallies so far"));
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "; every tally sent so far "
+	                       "(too few approved yet) give 50%"));
 	c.state_sent = 0;
 
 	/* A small room: 8 of 12 for a 1% candidate is no noise; 8 of 12 for a
@@ -952,33 +974,39 @@ static void test_pooled_share(void **state)
 	c.votes[1] = 3000;
 	assert_true(run(&c, "pooled_share")->value <= 1e12);
 
-	/* Too few of the state's votes to compare: inclusive at 300. */
+	/* Too few of the state's votes to compare: inclusive at 300; with a
+	 * minimum of 0, still none while there are none. */
 	c.state_votes = 299;
 	assert_null(run(&c, "pooled_share"));
 	c.state_votes = 300;
 	assert_non_null(run(&c, "pooled_share"));
-}
+	wr_thresholds_default(&t);
+	t.value[idx("pooled_share")][pidx("pooled_share", "min_pooled")] = 0;
+	c.state_votes = 0;
+	c.state_share[0] = c.state_share[1] = 0;
+	assert_null(run_t(&t, &c, "pooled_share"));
 
-/* The rule's expectation for a county that has approved `votes` in
- * `rooms` at `share` for candidate 0, around a state at 50%, worked out
- * here from the defaults (concentration 100, state 40) to check the rule. */
-static void county_expect(int64_t votes, int rooms, double share, double *q, double *conc)
-{
-	double county_w = 40.0 * 101 / 60, w = (double)votes * 101 / ((double)votes / rooms + 100);
-	double post = county_w + w;
-
-	*q = (county_w * 0.5 + w * share) / post;
-	*conc = (post + 1) * 101 / (post + 101) - 1;
+	/* A long candidate id is cut, so the odds at the end still fit. */
+	c.state_votes = 300;
+	c.state_share[0] = c.state_share[1] = 0.5;
+	c.cand[0] = "a-candidate-id-of-sixty-three-characters-which-no-party-would-use";
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "a-candidate-id-of-sixty-three-ch"
+	                       "... has 0 of 3000 here"));
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "about 1 time in "));
 }
 
 /* Each vote the county approves pulls the expectation toward its shares
- * and narrows the spread toward a room's alone. */
+ * and narrows the spread toward a room's alone. With the defaults
+ * (concentration 100, state 40) the county's prior weight is 40 x 101 / 60
+ * = 202/3; 400 votes in 4 rooms of 100 weigh 400 x 101 / 200 = 202, so
+ * 70% in the county against 50% in the state expects (101 + 141.4) / (808/3)
+ * = 65%, and the spread is (811/3 x 101) / (808/3 + 101) - 1 = 80800/1111. */
 static void test_pooled_share_county_pull(void **state)
 {
 	struct wr_rule_ctx c = ctx();
 	struct wr_thresholds t;
 	char want[240];
-	double q, conc;
+	double one_room;
 	int64_t k;
 
 	(void)state;
@@ -989,46 +1017,55 @@ static void test_pooled_share_county_pull(void **state)
 	c.county_share[1] = 0.3;
 	c.county_votes = 400;
 	c.county_rooms = 4;
-	county_expect(400, 4, 0.7, &q, &conc);
-	assert_true(q > 0.6 && q < 0.7 && conc > 40 && conc < 100);
 	c.total = 100;
 	c.votes[0] = 30;
 	c.votes[1] = 70;
-	snprintf(want, sizeof want, "trump has 30 of 100 here (30%%); the state's approved "
-	         "votes with the county's 400 approved give %.0f%%, about %.0f; a room this "
-	         "size shows that about 1 time in %.0f", 100 * q, 100 * q,
-	         1 / tail_long_way(30, 100, q, conc));
-	expect(run(&c, "pooled_share"), WR_SEV_WARN, 1 / tail_long_way(30, 100, q, conc), 40,
-	       want);
+	snprintf(want, sizeof want, "trump has 30 of 100 here (30%%); the other counties' "
+	         "approved votes and the county's 400 in 4 approved precincts give 65%%, "
+	         "about 65; a room this size shows that about 1 time in %.0f",
+	         1 / tail_long_way(30, 100, 0.65, 80800.0 / 1111));
+	expect(run(&c, "pooled_share"), WR_SEV_WARN,
+	       1 / tail_long_way(30, 100, 0.65, 80800.0 / 1111), 40, want);
 
-	/* A lot of county votes: the county's share with a room's spread. */
+	/* A great many county votes: the county's share with a room's spread. */
 	c.county_votes = 100000000;
 	c.county_rooms = 1000000;
-	county_expect(100000000, 1000000, 0.7, &q, &conc);
-	assert_true(fabs(q - 0.7) < 1e-3 && conc > 99.9);
-	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(30, 100, q, conc));
+	assert_true(fabs(run(&c, "pooled_share")->value /
+	                 (1 / tail_long_way(30, 100, 0.7, 100)) - 1) < 1e-3);
 
-	/* One approved room of 100 already counts a little. */
+	/* One room of 100 (weight 100 x 101 / 200 = 50.5): 70% expects
+	 * (202/3 x 0.5 + 50.5 x 0.7) / (202/3 + 50.5) = 59%, 43% of the way. */
 	c.county_votes = 100;
 	c.county_rooms = 1;
-	county_expect(100, 1, 0.7, &q, &conc);
-	assert_true(q > 0.55 && q < 0.6);
-	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(30, 100, q, conc));
+	one_room = run(&c, "pooled_share")->value;
+	assert_non_null(strstr(run(&c, "pooled_share")->message, "in 1 approved precinct give "
+	                       "59%"));
 	k = first_flagged(&c, 100);
 	c.county_votes = 0;
 	c.county_rooms = 0;
 	assert_true(first_flagged(&c, 100) < k);  /* 70% for trump looks less odd now */
-
-	/* State spread at or above a room's: the county never moves it. */
-	wr_thresholds_default(&t);
-	t.value[idx("pooled_share")][pidx("pooled_share", "state_concentration")] = 100;
-	c.county_votes = 400;
-	c.county_rooms = 4;
-	c.total = 100;
+	/* ... and 30% for trump, odd beside one room of 70%, is not against
+	 * the state alone. */
 	c.votes[0] = 30;
 	c.votes[1] = 70;
-	assert_near(run_t(&t, &c, "pooled_share")->value, 1 / tail_long_way(30, 100, 0.5, 100));
-	assert_non_null(strstr(run_t(&t, &c, "pooled_share")->message, "give 50%"));
+	assert_true(one_room >= 40);
+	assert_true(1 / tail_long_way(30, 100, 0.5, 40) < 40);
+	assert_null(run(&c, "pooled_share"));
+
+	/* Votes but no rooms (aggregates out of step): the county is left out. */
+	c.county_votes = 400;
+	c.votes[0] = 20;
+	c.votes[1] = 80;
+	assert_near(run(&c, "pooled_share")->value, 1 / tail_long_way(20, 100, 0.5, 40));
+
+	/* State spread at or above a room's: the county never moves it, and
+	 * the message does not say it did. */
+	wr_thresholds_default(&t);
+	t.value[idx("pooled_share")][pidx("pooled_share", "state_concentration")] = 100;
+	c.county_rooms = 4;
+	assert_near(run_t(&t, &c, "pooled_share")->value, 1 / tail_long_way(20, 100, 0.5, 100));
+	assert_non_null(strstr(run_t(&t, &c, "pooled_share")->message, "; the other counties' "
+	                       "approved votes give 50%"));
 }
 
 static void test_county_outlier(void **state)
@@ -1558,6 +1595,7 @@ int main(void)
 		cmocka_unit_test(test_source_disagreement),
 		cmocka_unit_test(test_outside_site),
 		cmocka_unit_test(test_roster),
+		cmocka_unit_test(test_unlisted_reporter),
 		cmocka_unit_test(test_super_site),
 		cmocka_unit_test(test_pre_opening),
 		cmocka_unit_test(test_turnout_2016),

@@ -486,7 +486,7 @@ static void test_outside_site(void **state)
 
 /* The roster gives rep-19101-005 its precinct and site-1 the four of
  * 19101-S001: a listed reporter tallying elsewhere is flagged from any
- * source, a reporter the roster leaves out is not judged, and a re-score
+ * source, a reporter the roster does not list at all is flagged as unlisted, and a re-score
  * keeps the flag (the roster is no county context). */
 static void test_roster(void **state)
 {
@@ -512,9 +512,12 @@ static void test_roster(void **state)
 	                    .v = { 60, 30, 10 } });
 	expect_flag(f, "away", "roster", "warn", 0, 1, "reporter site-1 is on the roster for "
 	            "4 precincts from 19101-001 on, not this one");
+	/* Someone the roster does not list at all: unlisted, not elsewhere. */
 	put(f, (struct tl){ .sid = "stranger", .source = "hotline", .pct = "19101-008",
 	                    .reporter = "op-1", .v = { 60, 30, 10 } });
-	assert_int_equal(nflags(f, "stranger", NULL), 0);
+	assert_int_equal(nflags(f, "stranger", "roster"), 0);
+	expect_flag(f, "stranger", "unlisted_reporter", "warn", 0, 1, "reporter op-1 is not "
+	            "on the roster: confirm who reported this tally");
 	flush(f);
 	assert_int_equal(wr_store_begin(&f->t.s, &err), WR_OK);
 	assert_int_equal(wr_scorer_rescore(scorer(f), id_of(f, "keyed"), &err), WR_OK);
@@ -917,7 +920,7 @@ static void test_first_tallies_have_context(void **state)
 	put(f, (struct tl){ .sid = "odd", .pct = "19101-001", .v = { 10, 85, 5 } });
 	assert_string_equal(state_of(f, "odd"), "flagged");
 	assert_non_null(strstr(message_of(f, "odd", "pooled_share"),
-	                       "the state's tallies so far (too few approved yet)"));
+	                       "every tally sent so far (too few approved yet) give"));
 	assert_int_equal(nflags(f, "odd", "turnout_county"), 0);  /* no ratio yet */
 	assert_int_equal(sent_votes(f), 500);  /* not the test's 100 */
 	/* Nor an absurd one: a hard flag keeps it out of what others are
@@ -933,7 +936,7 @@ static void test_first_tallies_have_context(void **state)
 	}
 	put(f, (struct tl){ .sid = "odd2", .pct = "19101-002", .v = { 10, 85, 5 } });
 	assert_non_null(strstr(message_of(f, "odd2", "pooled_share"),
-	                       "the state's approved votes (none approved in the county yet) give"));
+	                       "the other counties' approved votes give"));
 	/* 19101 has nothing approved: 160 is 1.6x the state's 1.0x of 2016. */
 	put(f, (struct tl){ .sid = "big", .pct = "19101-003", .v = { 96, 48, 16 } });
 	assert_string_equal(message_of(f, "big", "turnout_county"),
@@ -1084,9 +1087,12 @@ static void test_second_look(void **state)
 	}
 	assert_int_equal(nflags(f, "early", "county_outlier"), 1);
 	assert_int_equal(nflags(f, "early", "pooled_share"), 1);
-	/* Judged against the county's other 900 approved votes, not its own. */
+	/* Judged against the county's other 9 precincts and 900 votes, not its
+	 * own; the state's approved are all the county's, so no other county's
+	 * are there to judge against. */
 	assert_non_null(strstr(message_of(f, "early", "pooled_share"),
-	                       "with the county's 900 approved give"));
+	                       "; every tally sent so far (too few approved yet) and the "
+	                       "county's 900 in 9 approved precincts give"));
 	assert_int_equal(tu_int(&f->t.s, "SELECT count(*) FROM callbacks WHERE done_at IS NULL"
 	                        " AND reason LIKE 'second look after approval: %'"
 	                        " AND reason NOT LIKE '%median of 30%'"), 1);
@@ -1162,10 +1168,11 @@ static void test_county_outlier_approved_revision(void **state)
  * (wr_scorer_steps) and SQLite VM instructions over every statement of the
  * connection, which grow with the rows a statement touches. The one part
  * allowed to grow is the tally's own room (super_site sums the current
- * tallies of the room's precincts), bounded by the room's size: at most
- * ROOM_VM instructions per precinct of the room, nothing per precinct of
- * the county. */
-#define ROOM_VM 100
+ * tallies of the room's precincts; a super site's one reporter has a tally
+ * and a roster row per precinct of it, which the reporter's lookups read),
+ * bounded by the room's size: at most ROOM_VM instructions per precinct of
+ * the room, nothing per precinct of the county. */
+#define ROOM_VM 150
 #define SLACK_VM 20
 
 struct cost {

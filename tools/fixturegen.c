@@ -1753,7 +1753,7 @@ static void build_aliases(struct world *w)
 /* Sample night                                                         */
 
 struct report {
-    int precinct, secs, hotline, by_name, operator_no;
+    int precinct, secs, hotline, by_name;
     unsigned device;
     long votes[N24], total;
     char name[NAME_LEN + 8];
@@ -1862,7 +1862,9 @@ static struct report *build_night(const struct world *w)
             x->precinct = q;
             x->hotline = wr_rng_uniform(&r) < 0.25;
             x->by_name = x->hotline && wr_rng_uniform(&r) < 0.05;
-            x->operator_no = 1 + (int)wr_rng_below(&r, 8);
+            /* The desk is no longer written (the caller is the reporter),
+             * but still drawn, so every other number stays as it was. */
+            (void)wr_rng_below(&r, 8);
             x->device = device_id((unsigned)q, w->seed);
             if (x->by_name)
                 spoken_name(x->name, sizeof x->name, w->p[q].name, &r);
@@ -2002,9 +2004,19 @@ static void write_precincts(const struct world *w, const char *dir)
     out_close(&o);
 }
 
-/* The party's roster: each precinct's chair, or for a room of four or more
+/* Who reports precinct p: its chair, or for a room of four or more
  * precincts (a super site) the one reporter who sends them all, as warroom
  * simulate names its reporters. */
+static void put_reporter(FILE *f, const struct world *w, const struct precinct *p)
+{
+    int fips = w->c[p->county].fips;
+    if (w->s[p->site].size >= 4)
+        fprintf(f, "rep-%05d-S%03d", fips, w->s[p->site].num);
+    else
+        fprintf(f, "rep-%05d-%03d", fips, p->num);
+}
+
+/* The party's roster: each precinct's reporter. */
 static void write_roster(const struct world *w, const char *dir)
 {
     struct out o;
@@ -2012,12 +2024,8 @@ static void write_roster(const struct world *w, const char *dir)
     fputs("reporter,precinct\n", o.f);
     for (int q = 0; q < w->np; q++) {
         const struct precinct *p = &w->p[q];
-        int fips = w->c[p->county].fips;
-        if (w->s[p->site].size >= 4)
-            fprintf(o.f, "rep-%05d-S%03d", fips, w->s[p->site].num);
-        else
-            fprintf(o.f, "rep-%05d-%03d", fips, p->num);
-        fprintf(o.f, ",%05d-%03d\n", fips, p->num);
+        put_reporter(o.f, w, p);
+        fprintf(o.f, ",%05d-%03d\n", w->c[p->county].fips, p->num);
     }
     out_close(&o);
 }
@@ -2096,11 +2104,12 @@ static void write_report(FILE *f, const struct world *w, const struct report *x,
     }
     fprintf(f, ",\"reported_at\":\"2024-01-15T%02d:%02d:%02d-06:00\",", t / 3600,
             t / 60 % 60, t % 60);
-    if (x->hotline)
-        fprintf(f, "\"reporter\":\"hotline-%d\"", x->operator_no);
-    else
-        fprintf(f, "\"reporter\":\"rep-%05d-%03d\",\"device\":\"dev-%06x\"",
-                fips, p->num, x->device);
+    /* On the hotline the reporter is the caller: the precinct's own. */
+    fputs("\"reporter\":\"", f);
+    put_reporter(f, w, p);
+    fputc('"', f);
+    if (!x->hotline)
+        fprintf(f, ",\"device\":\"dev-%06x\"", x->device);
     fputs(",\"votes\":{", f);
     for (int k = 0; k < N24; k++)
         fprintf(f, "%s\"%s\":%ld", k ? "," : "", CAND24[k], x->votes[k]);

@@ -86,10 +86,11 @@ int wr_hotline_check(const struct wr_contest *c, const struct wr_hotline_entry *
 /* The roster against the call, for the read-back: when the caller's
  * reporter id is on the roster for other precincts only, a sentence naming
  * them ("rep-19153-042 is on the roster for 19153-042 Des Moines 42, not
- * this precinct: ask which precinct they report"); "" when the roster
- * lists them here, or does not list them (a stand-in chair is no error),
- * or the precinct is an old code (intake resolves it). out has room for
- * n bytes. */
+ * this precinct: ask which precinct they report"); when a roster is loaded
+ * and does not list them, a sentence asking who they are (a stand-in, or
+ * an id misheard); "" when the roster lists them here, when none is
+ * loaded, or when the precinct is an old code (intake resolves it). out
+ * has room for n bytes. */
 #define WR_HOTLINE_ROSTER_MAX 400
 int wr_hotline_roster(struct wr_store *s, const char *reporter, const char *precinct,
                       char *out, size_t n, struct wr_err *err);

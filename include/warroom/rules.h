@@ -39,6 +39,7 @@ struct wr_rule_ctx {
 	int64_t other_votes[WR_MAX_CANDIDATES], other_total;
 	int reporter_sites, device_sites;  /* distinct sites they tallied for */
 	const char *reporter;              /* as the tally names them */
+	int roster_loaded;                 /* the party loaded a roster */
 	int roster_listed;                 /* precincts the roster gives them */
 	int roster_here;                   /* ... this one among them */
 	char roster_first[33];             /* the first of those, by code */
@@ -47,14 +48,14 @@ struct wr_rule_ctx {
 	int64_t site_votes_based;          /* of the room's precincts with a 2016 */
 	int64_t window_device, window_reporter;  /* submissions this 15 minutes */
 	int64_t window_county, window_state;
-	/* pooled_share: the state's shares, which a county's are drawn around,
-	 * and the county's approved votes, which pull them toward its own. A
-	 * tally that is itself approved is left out of both, so a second look
-	 * does not judge it against its own votes. */
+	/* pooled_share: the other counties' approved shares, which a county's
+	 * are drawn around, and the county's approved votes, which pull them
+	 * toward its own. A tally that is itself approved is left out, so a
+	 * second look does not judge it against its own votes. */
 	double state_share[WR_MAX_CANDIDATES];
 	int64_t state_votes;
-	int state_sent;        /* 1: the state's every tally sent so far, as it
-	                        * has too few approved */
+	int state_sent;        /* 1: every tally sent so far, as the other
+	                        * counties have too few approved */
 	double county_share[WR_MAX_CANDIDATES];
 	int64_t county_votes;
 	int county_rooms;      /* the precincts those votes came from */
