@@ -142,8 +142,9 @@ static int r_outside_site(const struct wr_rule_ctx *c, const double *p, struct w
 
 /* The roster names the caller, so a real room's tally keyed under another
  * precinct shows here although its numbers look like any honest room's.
- * A reporter the roster leaves out is not judged: a chair replaced on the
- * night would flag every room she reports. */
+ * A reporter the roster leaves out entirely is unlisted_reporter's (a
+ * chair replaced on the night is flagged there until the roster is
+ * reloaded with her). */
 static int r_roster(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f)
 {
 	const char *who = c->reporter ? c->reporter : "";

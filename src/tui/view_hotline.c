@@ -40,7 +40,7 @@ struct hotline {
 	struct tui_field f[WR_MAX_CANDIDATES + 2];
 	size_t nf, focus;
 	char check[448];          /* the live check's message, "" when complete */
-	char roster[WR_HOTLINE_ROSTER_MAX];  /* the caller on the roster elsewhere */
+	char roster[WR_HOTLINE_ROSTER_MAX];  /* the caller against the roster, "" when fine */
 };
 
 static const struct tui_col cb_cols[] = {
@@ -277,7 +277,7 @@ static int to_readback(struct tui *t, struct hotline *h)
 		return tui_fail(t, &err);
 	h->step = READBACK;
 	if (h->roster[0])
-		tui_status(t, 1, "Check the precinct: %s.", h->roster);
+		tui_status(t, 1, "Check with the caller: %s.", h->roster);
 	else
 		tui_status(t, 0, "Read it back; save only when the caller confirms.");
 	return TUI_REDRAW;

@@ -502,7 +502,7 @@ hotline() {
 	wait_for 'Read back to the caller'
 	check "$size: the read-back says the caller is another precinct's chair" \
 		eval 'on_screen "^ ! rep-19097-013 is on the roster for 19097-013 " &&
-		      on_screen "Check the precinct: rep-19097-013"'
+		      on_screen "Check with the caller: rep-19097-013"'
 	keys e
 	wait_for 'Candidates add up to 57\. Complete: Enter reads it back'
 	keys Down BSpace
