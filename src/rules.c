@@ -470,23 +470,25 @@ static int r_state_rate(const struct wr_rule_ctx *c, const double *p, struct wr_
 
 static const struct wr_rule table[] = {
 	{ "sum_mismatch", WR_SEV_HARD, "candidate votes do not add up to the total",
-	  { { 0 } }, r_sum, WR_SEV_HARD },
+	  { { 0 } }, r_sum, WR_SEV_HARD, WR_REJUDGE_NEVER },
 	{ "absurd_count", WR_SEV_HARD, "more votes than any caucus room holds",
 	  { { "max_votes", 3000, 100, 100000, "votes in one precinct" } }, r_absurd,
-	  WR_SEV_HARD },
+	  WR_SEV_HARD, WR_REJUDGE_NEVER },
 	{ "over_registered", WR_SEV_HARD, "turnout above the precinct's registered "
-	  "Republicans", { { 0 } }, r_over_registered, WR_SEV_HARD },
+	  "Republicans", { { 0 } }, r_over_registered, WR_SEV_HARD, WR_REJUDGE_NEVER },
 	{ "registered_share", WR_SEV_WARN, "turnout an implausible share of registered "
 	  "Republicans", { { "share", 0.7, 0.05, 1.0, "share of registered" } },
-	  r_registered_share, WR_SEV_NONE },
+	  r_registered_share, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "turnout_2016", WR_SEV_WARN, "turnout far from the 2016 caucus",
 	  { { "ratio", 2.5, 1.1, 50, "times 2016, and above" },
 	    { "low", 0.25, 0.01, 0.95, "times 2016, and below" },
-	    { "change", 40, 0, 100000, "votes of change at least" } }, r_turnout16, WR_SEV_NONE },
+	    { "change", 40, 0, 100000, "votes of change at least" } },
+	  r_turnout16, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "turnout_2020", WR_SEV_WARN, "turnout far from the 2020 caucus",
 	  { { "ratio", 12, 1.1, 100, "times 2020, and above" },
 	    { "low", 0.6, 0.01, 0.99, "times 2020, and below" },
-	    { "change", 60, 0, 100000, "votes of change at least" } }, r_turnout20, WR_SEV_NONE },
+	    { "change", 60, 0, 100000, "votes of change at least" } },
+	  r_turnout20, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "turnout_county", WR_SEV_WARN, "turnout far from what the county's approved "
 	  "precincts show tonight", { { "high", 1.35, 1.05, 20, "times the prediction, and above" },
 	                              { "low", 0.7, 0.01, 0.95, "times it, and below" },
@@ -497,17 +499,22 @@ static const struct wr_rule table[] = {
 	                                "the same against the state's, above" },
 	                              { "state_low", 0.6, 0.01, 0.95,
 	                                "the same against the state's, below" } },
-	  r_turnout_county, WR_SEV_NONE },
+	  /* No second look: the first rooms are judged against the state's
+	   * ratio with wider bounds; judged again against the county's narrower
+	   * ones, an honest room of a county that turns out unlike the state
+	   * fails them (all 104 second looks on a bulk-approved sample night
+	   * were turnout's). */
+	  r_turnout_county, WR_SEV_NONE, WR_REJUDGE_PENDING },
 	{ "leader_share", WR_SEV_WARN, "leading candidate's share far from the 2016 "
 	  "leader's", { { "points", 50, 5, 100, "percentage points" },
 	                { "min_votes", 20, 0, 10000, "only precincts this big" } },
-	  r_leader, WR_SEV_NONE },
+	  r_leader, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "county_outlier", WR_SEV_WARN, "a candidate's share far from the county's "
 	  "approved precincts", { { "z", 5.0, 1.5, 50, "robust z-score" },
 	                          { "min_precincts", 5, 2, 10000, "approved in the county" },
 	                          { "mad_floor", 0.03, 0.001, 0.5, "smallest MAD used" },
 	                          { "min_votes", 20, 0, 10000, "only precincts this big" } },
-	  r_county_outlier, WR_SEV_NONE },
+	  r_county_outlier, WR_SEV_NONE, WR_REJUDGE_APPROVED },
 	{ "pooled_share", WR_SEV_WARN, "a candidate's count far from what the approved "
 	  "votes predict for a room this size",
 	  { { "odds", 40, 10, 1e9, "flag what a clean room shows 1 time in this many" },
@@ -517,35 +524,40 @@ static const struct wr_rule table[] = {
 	      "never move what is expected)" },
 	    { "min_pooled", 300, 0, 1e9, "the other counties' approved votes needed "
 	      "(fewer: every tally sent so far)" } },
-	  r_pooled, WR_SEV_NONE },
+	  r_pooled, WR_SEV_NONE, WR_REJUDGE_APPROVED },
 	{ "conflicting_revision", WR_SEV_WARN, "a revision with other numbers",
-	  { { 0 } }, r_revision, WR_SEV_NONE },
+	  { { 0 } }, r_revision, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "source_disagreement", WR_SEV_HARD, "app and hotline tallies disagree",
-	  { { 0 } }, r_sources, WR_SEV_NONE },
+	  { { 0 } }, r_sources, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "outside_site", WR_SEV_WARN, "a reporter or device tallying in several rooms",
-	  { { "sites", 1, 1, 100, "caucus sites allowed" } }, r_outside_site, WR_SEV_NONE },
+	  { { "sites", 1, 1, 100, "caucus sites allowed" } },
+	  r_outside_site, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "roster", WR_SEV_WARN, "a reporter tallying a precinct the roster gives to others",
-	  { { 0 } }, r_roster, WR_SEV_NONE },
+	  { { 0 } }, r_roster, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "unlisted_reporter", WR_SEV_WARN, "a reporter the roster does not list, once a "
-	  "roster is loaded", { { 0 } }, r_unlisted, WR_SEV_NONE },
+	  "roster is loaded", { { 0 } }, r_unlisted, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "super_site", WR_SEV_WARN, "a room of four or more precincts out of line as a "
 	  "whole", { { "ratio", 2.5, 1.1, 50, "times the room's 2016 caucus" },
 	             { "change", 100, 0, 100000, "votes of change at least" } },
-	  r_super_site, WR_SEV_NONE },
+	  r_super_site, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "pre_opening", WR_SEV_HARD, "reported before the caucus opened (test data)",
-	  { { 0 } }, r_pre_opening, WR_SEV_HARD },
+	  { { 0 } }, r_pre_opening, WR_SEV_HARD, WR_REJUDGE_NEVER },
 	{ "burst", WR_SEV_WARN, "many tallies from one reporter or device in 15 minutes",
-	  { { "per_window", 4, 1, 1000, "tallies in 15 minutes" } }, r_burst, WR_SEV_NONE },
+	  { { "per_window", 4, 1, 1000, "tallies in 15 minutes" } },
+	  r_burst, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "county_rate", WR_SEV_INFO, "many tallies from one county in 15 minutes",
-	  { { "per_window", 60, 1, 100000, "tallies in 15 minutes" } }, r_county_rate, WR_SEV_NONE },
+	  { { "per_window", 60, 1, 100000, "tallies in 15 minutes" } },
+	  r_county_rate, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	{ "state_rate", WR_SEV_INFO, "many tallies statewide in 15 minutes",
-	  { { "per_window", 700, 1, 1000000, "tallies in 15 minutes" } }, r_state_rate, WR_SEV_NONE },
+	  { { "per_window", 700, 1, 1000000, "tallies in 15 minutes" } },
+	  r_state_rate, WR_SEV_NONE, WR_REJUDGE_NEVER },
 	/* Not a check on one tally: the gate holds a county from publishing. */
 	{ "county_gate", WR_SEV_INFO, "hold a county until enough of it is in and its "
 	  "volume is in line with its baseline",
 	  { { "min_share", 0.10, 0.0, 1.0, "share of the county's precincts in" },
 	    { "low", 0.3, 0.0, 1.0, "times its 2016 caucus, and below" },
-	    { "high", 3.0, 1.0, 100, "times its 2016 caucus, and above" } }, NULL, WR_SEV_NONE },
+	    { "high", 3.0, 1.0, 100, "times its 2016 caucus, and above" } },
+	  NULL, WR_SEV_NONE, WR_REJUDGE_NEVER },
 };
 #define NRULES (sizeof table / sizeof table[0])
 

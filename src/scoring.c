@@ -80,8 +80,9 @@ static const char *const sql[Q_COUNT] = {
 	              " OR (s.state = 'approved' AND NOT EXISTS (SELECT 1 FROM submissions n"
 	              " WHERE n.precinct_id = s.precinct_id AND n.revision > s.revision)))",
 	[Q_FLAGS_DEL] = "DELETE FROM flags WHERE submission = ?1",
+	/* ?2: the county rules' ids, a JSON array (county_rules) */
 	[Q_FLAGS_DEL_COUNTY] = "DELETE FROM flags WHERE submission = ?1 AND rule IN"
-	                       " ('county_outlier', 'pooled_share', 'turnout_county')",
+	                       " (SELECT value FROM json_each(?2))",
 	[Q_FLAG_ADD] = "INSERT INTO flags (submission, rule, severity, message, value,"
 	               " threshold, created_at, second_look) VALUES (?1, ?2, ?3, ?4, ?5, ?6,"
 	               " ?7, ?8)",
@@ -142,6 +143,7 @@ struct wr_scorer {
 	sqlite3_stmt *st[Q_COUNT];
 	long steps;
 	long bins[WR_MAX_CANDIDATES][101];  /* a county's share histograms */
+	char county_rules[512];  /* ids of the rules judged again, a JSON array */
 };
 
 /* What scoring knows about the tally beyond the rules' context. */
@@ -157,12 +159,43 @@ long wr_scorer_steps(const struct wr_scorer *sc)
 	return sc->steps;
 }
 
+static enum wr_rejudge rejudge(const char *rule)
+{
+	const struct wr_rule *r = wr_rule_find(rule);
+
+	return r ? r->rejudge : WR_REJUDGE_NEVER;
+}
+
+/* The rules that judge a tally against its county's approved tallies: the
+ * only ones whose answer changes when the county's context does. */
+static int county_rule(const char *rule)
+{
+	return rejudge(rule) != WR_REJUDGE_NEVER;
+}
+
+/* The table's county rules as a JSON array, for deleting their flags in
+ * one statement. */
+static void list_county_rules(char *out, size_t size)
+{
+	size_t n, len = 1;
+	const struct wr_rule *r = wr_rules_table(&n);
+
+	snprintf(out, size, "[");
+	for (size_t i = 0; i < n; i++)
+		if (r[i].rejudge != WR_REJUDGE_NEVER && len < size)
+			len += (size_t)snprintf(out + len, size - len, "%s\"%s\"", len > 1 ? "," : "",
+			                        r[i].id);
+	if (len < size)
+		snprintf(out + len, size - len, "]");
+}
+
 int wr_scorer_open(struct wr_scorer **out, struct wr_store *s, struct wr_err *err)
 {
 	struct wr_scorer *sc = wr_xcalloc(1, sizeof *sc);
 	int rc;
 
 	sc->s = s;
+	list_county_rules(sc->county_rules, sizeof sc->county_rules);
 	if ((rc = wr_contest_load(s, &sc->contest, err)) != WR_OK ||
 	    (rc = wr_thresholds_load(s, &sc->t, err)) != WR_OK)
 		goto fail;
@@ -583,13 +616,6 @@ static int load_context(struct wr_scorer *sc, int64_t id, struct tally *t,
 	return WR_OK;
 }
 
-/* The rules that judge a tally against its county's approved tallies: the
- * only ones whose answer changes when the county's context does. */
-static int county_rule(const char *rule)
-{
-	return !strcmp(rule, "county_outlier") || !strcmp(rule, "pooled_share") ||
-	       !strcmp(rule, "turnout_county");
-}
 
 /* second: raised after the tally was approved (see second_look), and then
  * only when the tally has no flag of the rule. 1 when added, 0 when not,
@@ -623,6 +649,8 @@ static int write_flags(struct wr_scorer *sc, int64_t id, const struct wr_flag *f
 
 	wr_time_format_utc(wr_time_now(), now);
 	sqlite3_bind_int64(st, 1, id);
+	if (only_county)
+		sqlite3_bind_text(st, 2, sc->county_rules, -1, SQLITE_STATIC);
 	if (exec_done(sc, st, err))
 		return WR_ESTORE;
 	for (size_t i = 0; i < n; i++)
@@ -665,14 +693,11 @@ static int call_back(struct wr_scorer *sc, const struct tally *t, const struct w
 	return rc;
 }
 
-/* The county rules a second look takes: the shares, which a digit slip
- * moves. Not turnout: the first rooms are judged against the state's ratio
- * with wider bounds; judged again against the county's narrower ones, an
- * honest room of a county that turns out unlike the state fails them (all
- * 104 second looks on a bulk-approved sample night were turnout's). */
+/* The county rules a second look takes (WR_REJUDGE_APPROVED in the rule
+ * table). */
 static int share_rule(const char *rule)
 {
-	return !strcmp(rule, "county_outlier") || !strcmp(rule, "pooled_share");
+	return rejudge(rule) == WR_REJUDGE_APPROVED;
 }
 
 /* An approved tally, judged again now that its county has more context: a

@@ -168,6 +168,14 @@ static void test_table(void **state)
 	}
 	assert_null(wr_rule_find("nope"));
 	assert_null(wr_rule_find(""));
+	/* Judged again with the county: its turnout, and the shares, which
+	 * alone take a second look at approved tallies. */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(t[i].rejudge,
+		                 !strcmp(t[i].id, "turnout_county") ? WR_REJUDGE_PENDING :
+		                 !strcmp(t[i].id, "county_outlier") ||
+		                 !strcmp(t[i].id, "pooled_share") ? WR_REJUDGE_APPROVED
+		                                                  : WR_REJUDGE_NEVER);
 }
 
 static void test_severity_names(void **state)

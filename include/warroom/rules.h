@@ -78,6 +78,13 @@ struct wr_flag {
 
 typedef int (*wr_rule_fn)(const struct wr_rule_ctx *c, const double *p, struct wr_flag *f);
 
+/* When a rule judges a tally again after its arrival. A rule that judges
+ * it against its county's approved tallies is judged again while the tally
+ * waits for a decision, each time the county's context grows; one of those
+ * that a digit slip moves (the shares) takes a second look at approved
+ * tallies too (scoring.h). */
+enum wr_rejudge { WR_REJUDGE_NEVER, WR_REJUDGE_PENDING, WR_REJUDGE_APPROVED };
+
 struct wr_rule {
 	const char *id;
 	enum wr_severity severity;
@@ -87,6 +94,7 @@ struct wr_rule {
 	/* The least a rules file may set: integrity rules stay hard, so no file
 	 * can let numbers that do not add up through on one approval. */
 	enum wr_severity floor;
+	enum wr_rejudge rejudge;
 };
 
 /* The rule table, in the order rules run. */
