@@ -322,37 +322,36 @@ static struct wr_hotline_result save_ok(struct fx *f, const struct wr_user *u,
 /* The read-back's roster check: silent for the caller's own precinct, a
  * caller the roster leaves out, and an old code; otherwise it names the
  * caller's precinct (the first by code when they have several). */
+/* What the read-back says of the caller against the roster. */
+static const char *readback(struct fx *f, const char *reporter, const char *precinct)
+{
+	static char why[WR_HOTLINE_ROSTER_MAX];
+	struct wr_err err;
+
+	if (wr_hotline_roster(&f->t.s, reporter, precinct, why, sizeof why, &err) != WR_OK)
+		fail_msg("roster: %s", err.msg);
+	return why;
+}
+
 static void test_roster_at_readback(void **state)
 {
 	struct fx *f = *state;
-	char why[WR_HOTLINE_ROSTER_MAX];
-	struct wr_err err;
 
 	/* No roster loaded: nobody is judged. */
-	assert_int_equal(wr_hotline_roster(&f->t.s, "stand-in", "19153-005", why, sizeof why,
-	                                   &err), WR_OK);
-	assert_string_equal(why, "");
+	assert_string_equal(readback(f, "stand-in", "19153-005"), "");
 	exec_sql(f, "INSERT INTO roster SELECT 'chair-a', id FROM precincts WHERE code ="
 	            " '19153-005'; INSERT INTO roster SELECT 'site-b', id FROM precincts"
 	            " WHERE code IN ('19153-002', '19153-001')");
-	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-005", why, sizeof why,
-	                                   &err), WR_OK);
-	assert_string_equal(why, "");
-	assert_int_equal(wr_hotline_roster(&f->t.s, "stand-in", "19153-005", why, sizeof why,
-	                                   &err), WR_OK);
-	assert_string_equal(why, "stand-in is not on the roster: ask who they are and whose "
-	                    "place they take");
-	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-501", why, sizeof why,
-	                                   &err), WR_OK);
-	assert_string_equal(why, "");
-	assert_int_equal(wr_hotline_roster(&f->t.s, "chair-a", "19153-004", why, sizeof why,
-	                                   &err), WR_OK);
-	assert_string_equal(why, "chair-a is on the roster for 19153-005 Union Township, not "
-	                    "this precinct: ask which precinct they report");
-	assert_int_equal(wr_hotline_roster(&f->t.s, "site-b", "19153-005", why, sizeof why,
-	                                   &err), WR_OK);
-	assert_string_equal(why, "site-b is on the roster for 19153-001 Des Moines 3-2 and "
-	                    "others, not this precinct: ask which precinct they report");
+	assert_string_equal(readback(f, "chair-a", "19153-005"), "");
+	assert_string_equal(readback(f, "stand-in", "19153-005"), "stand-in is not on the "
+	                    "roster: ask who they are and whose place they take");
+	assert_string_equal(readback(f, "chair-a", "19153-501"), "");
+	assert_string_equal(readback(f, "chair-a", "19153-004"), "chair-a is on the roster for "
+	                    "19153-005 Union Township, not this precinct: ask which precinct "
+	                    "they report");
+	assert_string_equal(readback(f, "site-b", "19153-005"), "site-b is on the roster for "
+	                    "19153-001 Des Moines 3-2 and others, not this precinct: ask which "
+	                    "precinct they report");
 }
 
 static void test_save_as_hotline(void **state)
